@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Builds the two real peers Fulmar's tests drive — the MinIO server and the pulumi CLI — from the Go
+# module proxy, once, into .tools/bin (git-ignored). Re-running is cheap: a binary whose pinned version
+# matches the stamp beside it is reused.
+#
+# Usage: scripts/install-tools.sh [minio|pulumi|all]   (default: all)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+bin="$root/.tools/bin"
+mkdir -p "$bin"
+
+# MinIO: the newest revision on the proxy (2026-02-12). Conditional PUTs (If-None-Match: * and
+# If-Match: <etag>) are enforced by MinIO since late 2024; older revisions accept the headers and
+# silently overwrite, which Fulmar's startup probe refuses. This pin passes that probe (see README).
+MINIO_VERSION=${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}
+# pulumi CLI: one pinned v3 release; pkg/v3 and sdk/v3 must be the same version.
+PULUMI_VERSION=${PULUMI_VERSION:-v3.259.0}
+
+export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
+export CGO_ENABLED=0
+
+fresh() { # fresh NAME VERSION → true when .tools/bin/NAME was built from VERSION
+  [ -x "$bin/$1" ] && [ "$(cat "$bin/$1.version" 2>/dev/null)" = "$2" ]
+}
+
+build_minio() {
+  if fresh minio "$MINIO_VERSION"; then echo "minio $MINIO_VERSION: cached"; return; fi
+  echo "building minio $MINIO_VERSION (takes a few minutes the first time)…"
+  GOBIN="$bin" go install "github.com/minio/minio@$MINIO_VERSION"
+  echo "$MINIO_VERSION" >"$bin/minio.version"
+}
+
+build_pulumi() {
+  if fresh pulumi "$PULUMI_VERSION"; then echo "pulumi $PULUMI_VERSION: cached"; return; fi
+  echo "building pulumi $PULUMI_VERSION (takes several minutes the first time)…"
+  local mod="$root/.tools/pulumi-build"
+  mkdir -p "$mod"
+  # A go.mod of our own that requires the CLI's module; the one replace line of pulumi's pkg/go.mod
+  # that does not point at ../sdk is carried over (a fork of atotto/clipboard).
+  cat >"$mod/go.mod" <<MOD
+module fulmar.local/pulumi-build
+
+go 1.25
+
+require (
+	github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
+	github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION
+)
+
+replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
+MOD
+  cat >"$mod/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
+GO
+  (
+    cd "$mod"
+    go mod tidy -e >/dev/null 2>&1 || true
+    go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION"
+    # The version is stamped the way pulumi's own release build does, so `pulumi version` tells it.
+    go build -o "$bin/pulumi" \
+      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  )
+  echo "$PULUMI_VERSION" >"$bin/pulumi.version"
+}
+
+case "${1:-all}" in
+  minio) build_minio ;;
+  pulumi) build_pulumi ;;
+  all) build_minio; build_pulumi ;;
+  *) echo "usage: $0 [minio|pulumi|all]" >&2; exit 2 ;;
+esac

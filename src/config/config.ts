@@ -1,0 +1,238 @@
+/**
+ * Every Fulmar setting, in one zod schema. `loadConfig(env)` is the only place that reads the
+ * environment — callers pass `process.env` (src/cli.ts) or a literal object (tests). All
+ * problems are reported at once, and `redactConfig` prints it without secrets.
+ */
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** One row per environment variable: the schema, and a one-line description for the README. */
+export const settings = {
+  PORT: { schema: int(0, 65535).default(8080), doc: 'TCP port to listen on (0 = any free port).' },
+  FULMAR_HOST: { schema: z.string().min(1).default('0.0.0.0'), doc: 'Address to bind.' },
+  FULMAR_STORAGE: {
+    schema: z.enum(['filesystem', 's3', 'memory']).optional(),
+    doc: 'Object store: `filesystem` (default), `s3` (default when FULMAR_S3_URL or FULMAR_S3_BUCKET is set), or `memory` (tests only; lost on exit).',
+  },
+  FULMAR_DATA_DIR: {
+    schema: z.string().min(1).default('./.fulmar'),
+    doc: 'Folder of the filesystem store (and of the generated master key in embedded mode).',
+  },
+  FULMAR_S3_URL: {
+    schema: z.string().url().optional(),
+    doc: 'All S3 settings in one: `http(s)://ACCESS_KEY:SECRET_KEY@host:port/bucket[/prefix]?region=us-east-1`. Individual FULMAR_S3_* variables override its parts.',
+  },
+  FULMAR_S3_ENDPOINT: { schema: z.string().url().optional(), doc: 'S3 endpoint URL, e.g. `http://minio:9000`.' },
+  FULMAR_S3_BUCKET: { schema: z.string().min(3).max(63).optional(), doc: 'Bucket holding all state (must exist).' },
+  FULMAR_S3_ACCESS_KEY: { schema: z.string().min(1).optional(), doc: 'S3 access key (falls back to AWS_ACCESS_KEY_ID).' },
+  FULMAR_S3_SECRET_KEY: { schema: z.string().min(1).optional(), doc: 'S3 secret key (falls back to AWS_SECRET_ACCESS_KEY). Secret.' },
+  FULMAR_S3_REGION: { schema: z.string().min(1).optional(), doc: 'S3 region (default `us-east-1`; falls back to AWS_REGION).' },
+  FULMAR_S3_PREFIX: {
+    schema: z
+      .string()
+      .regex(/^([A-Za-z0-9._-]+\/)*$/, 'must be empty or end with "/" (e.g. "fulmar/")')
+      .optional(),
+    doc: 'Key prefix inside the bucket, ending with `/`, to share a bucket with other data.',
+  },
+  FULMAR_S3_PATH_STYLE: { schema: bool.default(true), doc: 'Path-style bucket addressing (MinIO needs it).' },
+  AWS_ACCESS_KEY_ID: { schema: z.string().optional(), doc: 'Fallback for FULMAR_S3_ACCESS_KEY.' },
+  AWS_SECRET_ACCESS_KEY: { schema: z.string().optional(), doc: 'Fallback for FULMAR_S3_SECRET_KEY. Secret.' },
+  AWS_REGION: { schema: z.string().optional(), doc: 'Fallback for FULMAR_S3_REGION.' },
+  FULMAR_STORAGE_TIMEOUT_MS: { schema: int(100, 600_000).default(15_000), doc: 'Timeout of one storage call.' },
+  FULMAR_STORAGE_RETRIES: { schema: int(0, 10).default(3), doc: 'Retries of an idempotent storage call that failed transiently.' },
+  FULMAR_ADMIN_TOKEN: {
+    schema: z.string().min(16, 'must be at least 16 characters').optional(),
+    doc: 'Bootstrap site-admin API token (login `admin`). Secret.',
+  },
+  FULMAR_MASTER_KEYS: {
+    schema: z.string().optional(),
+    doc: 'Keyring wrapping per-stack secrets keys: `id1:base64key,id2:base64key` (32-byte keys). The first is used for new stacks. Secret.',
+  },
+  FULMAR_LOG_LEVEL: {
+    schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    doc: 'Log level of the JSON logs on stdout.',
+  },
+  FULMAR_CACHE_BYTES: { schema: int(0, 64 * 1024 * MiB).default(256 * MiB), doc: 'LRU cache of immutable objects, in bytes (0 disables).' },
+  FULMAR_MAX_BODY_BYTES: {
+    schema: int(1024, 4096 * MiB).default(512 * MiB),
+    doc: 'Largest request body accepted after gzip inflation (413 beyond).',
+  },
+  FULMAR_LEASE_SECONDS: { schema: int(10, 3600).default(300), doc: 'Update lease duration; the CLI renews every ~150 s.' },
+  FULMAR_SHUTDOWN_GRACE_MS: { schema: int(0, 600_000).default(25_000), doc: 'On SIGTERM, how long in-flight requests may take.' },
+  FULMAR_TRUST_PROXY: { schema: bool.default(false), doc: 'Trust X-Forwarded-* headers (behind a load balancer).' },
+  FULMAR_METRICS: { schema: bool.default(true), doc: 'Serve Prometheus metrics on /metrics.' },
+} as const;
+
+type Settings = typeof settings;
+const envSchema = z.object(
+  Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, v.schema])) as {
+    [K in keyof Settings]: Settings[K]['schema'];
+  },
+);
+
+export interface S3Config {
+  endpoint: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+  prefix: string;
+  pathStyle: boolean;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  storage:
+    | { kind: 'filesystem'; dataDir: string }
+    | { kind: 'memory' }
+    | ({ kind: 's3' } & S3Config);
+  dataDir: string;
+  storageTimeoutMs: number;
+  storageRetries: number;
+  adminToken: string | undefined;
+  masterKeys: { id: string; key: Buffer }[];
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  cacheBytes: number;
+  maxBodyBytes: number;
+  leaseSeconds: number;
+  shutdownGraceMs: number;
+  trustProxy: boolean;
+  metrics: boolean;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses settings from an environment map; throws ConfigError listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "unset", as in most deployment tools.
+  const present = Object.fromEntries(
+    Object.keys(settings)
+      .filter((k) => env[k] !== undefined && env[k] !== '')
+      .map((k) => [k, env[k]]),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+
+  const masterKeys = parseKeyring(e.FULMAR_MASTER_KEYS, problems);
+  const fromUrl = e.FULMAR_S3_URL ? parseS3Url(e.FULMAR_S3_URL, problems) : {};
+  const kind = e.FULMAR_STORAGE ?? (e.FULMAR_S3_URL || e.FULMAR_S3_BUCKET ? 's3' : 'filesystem');
+
+  let storage: Config['storage'];
+  if (kind === 's3') {
+    const s3 = {
+      endpoint: e.FULMAR_S3_ENDPOINT ?? fromUrl.endpoint,
+      bucket: e.FULMAR_S3_BUCKET ?? fromUrl.bucket,
+      accessKey: e.FULMAR_S3_ACCESS_KEY ?? fromUrl.accessKey ?? e.AWS_ACCESS_KEY_ID,
+      secretKey: e.FULMAR_S3_SECRET_KEY ?? fromUrl.secretKey ?? e.AWS_SECRET_ACCESS_KEY,
+      region: e.FULMAR_S3_REGION ?? fromUrl.region ?? e.AWS_REGION ?? 'us-east-1',
+      prefix: e.FULMAR_S3_PREFIX ?? fromUrl.prefix ?? '',
+      pathStyle: e.FULMAR_S3_PATH_STYLE,
+    };
+    for (const [name, value] of [
+      ['FULMAR_S3_ENDPOINT', s3.endpoint],
+      ['FULMAR_S3_BUCKET', s3.bucket],
+      ['FULMAR_S3_ACCESS_KEY', s3.accessKey],
+      ['FULMAR_S3_SECRET_KEY', s3.secretKey],
+    ] as const) {
+      if (!value) problems.push(`${name}: required when FULMAR_STORAGE is s3 (or give FULMAR_S3_URL)`);
+    }
+    if (masterKeys.length === 0) {
+      problems.push(
+        'FULMAR_MASTER_KEYS: required with S3 storage (pods must share the key that wraps stack secrets); generate one with `fulmar keygen`',
+      );
+    }
+    storage = { kind: 's3', ...(s3 as S3Config) };
+  } else if (kind === 'memory') {
+    storage = { kind: 'memory' };
+  } else {
+    storage = { kind: 'filesystem', dataDir: e.FULMAR_DATA_DIR };
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    port: e.PORT,
+    host: e.FULMAR_HOST,
+    storage,
+    dataDir: e.FULMAR_DATA_DIR,
+    storageTimeoutMs: e.FULMAR_STORAGE_TIMEOUT_MS,
+    storageRetries: e.FULMAR_STORAGE_RETRIES,
+    adminToken: e.FULMAR_ADMIN_TOKEN,
+    masterKeys,
+    logLevel: e.FULMAR_LOG_LEVEL,
+    cacheBytes: e.FULMAR_CACHE_BYTES,
+    maxBodyBytes: e.FULMAR_MAX_BODY_BYTES,
+    leaseSeconds: e.FULMAR_LEASE_SECONDS,
+    shutdownGraceMs: e.FULMAR_SHUTDOWN_GRACE_MS,
+    trustProxy: e.FULMAR_TRUST_PROXY,
+    metrics: e.FULMAR_METRICS,
+  };
+}
+
+function parseKeyring(value: string | undefined, problems: string[]): Config['masterKeys'] {
+  if (!value) return [];
+  const keys: Config['masterKeys'] = [];
+  for (const entry of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const sep = entry.indexOf(':');
+    const id = sep > 0 ? entry.slice(0, sep) : '';
+    const key = Buffer.from(entry.slice(sep + 1), 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) {
+      problems.push(`FULMAR_MASTER_KEYS: entry ids must match [A-Za-z0-9_-]{1,32} (got "${id}")`);
+    } else if (key.length !== 32) {
+      problems.push(`FULMAR_MASTER_KEYS: key "${id}" must be 32 bytes of base64 (got ${key.length} bytes)`);
+    } else if (keys.some((k) => k.id === id)) {
+      problems.push(`FULMAR_MASTER_KEYS: key id "${id}" appears twice`);
+    } else {
+      keys.push({ id, key });
+    }
+  }
+  return keys;
+}
+
+function parseS3Url(value: string, problems: string[]): Partial<S3Config> {
+  const url = new URL(value);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    problems.push('FULMAR_S3_URL: must start with http:// or https://');
+    return {};
+  }
+  const [bucket, ...rest] = url.pathname.split('/').filter(Boolean);
+  if (!bucket) problems.push('FULMAR_S3_URL: must name the bucket as its first path segment');
+  return {
+    endpoint: `${url.protocol}//${url.host}`,
+    bucket,
+    accessKey: url.username ? decodeURIComponent(url.username) : undefined,
+    secretKey: url.password ? decodeURIComponent(url.password) : undefined,
+    region: url.searchParams.get('region') ?? undefined,
+    prefix: rest.length > 0 ? `${rest.join('/')}/` : undefined,
+  } as Partial<S3Config>;
+}
+
+/** The configuration as printable JSON, with every secret replaced by "[redacted]". */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const r = '[redacted]';
+  return {
+    ...config,
+    storage:
+      config.storage.kind === 's3'
+        ? { ...config.storage, accessKey: config.storage.accessKey ? r : undefined, secretKey: r }
+        : config.storage,
+    adminToken: config.adminToken ? r : undefined,
+    masterKeys: config.masterKeys.map((k) => ({ id: k.id, key: r })),
+  };
+}
