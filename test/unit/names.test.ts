@@ -7,6 +7,7 @@ import {
   validateStackName,
   validateTagName,
   validateTagValue,
+  validateLogin,
   validateUpdateId,
   validateUserLogin,
 } from '../../src/domain/names.js';
@@ -71,6 +72,11 @@ describe('names', () => {
       for (const bad of ['', 'a'.repeat(40), '-bob', '_bob', 'bo.b', 'bo b', 'bob@x']) {
         expectBadRequest(() => validateUserLogin(bad), /^Invalid user login .*1 to 39/);
       }
+    });
+
+    it('is also exported as validateLogin', () => {
+      expect(validateLogin('bob')).to.equal('bob');
+      expectBadRequest(() => validateLogin('-bob'), /user login/);
     });
   });
 
