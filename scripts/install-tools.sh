@@ -3,6 +3,10 @@
 # module proxy, once, into .tools/bin (git-ignored). Re-running is cheap: a binary whose pinned version
 # matches the stamp beside it is reused.
 #
+# .tools/ does not survive a fresh clone (CI clones anew each run), so every build is also copied to
+# a per-machine cache, ${FULMAR_TOOLS_CACHE:-$HOME/.cache/fulmar-tools}, and taken from there when its
+# stamp matches the pin. Set FULMAR_TOOLS_CACHE=off to skip that cache.
+#
 # Usage: scripts/install-tools.sh [minio|pulumi|all]   (default: all)
 set -euo pipefail
 
@@ -20,8 +24,35 @@ PULUMI_VERSION=${PULUMI_VERSION:-v3.259.0}
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 export CGO_ENABLED=0
 
-fresh() { # fresh NAME VERSION → true when .tools/bin/NAME was built from VERSION
-  [ -x "$bin/$1" ] && [ "$(cat "$bin/$1.version" 2>/dev/null)" = "$2" ]
+cache=${FULMAR_TOOLS_CACHE:-${HOME:-/nonexistent}/.cache/fulmar-tools}
+
+stamped() { # stamped DIR NAME VERSION → true when DIR/NAME was built from VERSION
+  [ -x "$1/$2" ] && [ "$(cat "$1/$2.version" 2>/dev/null)" = "$3" ]
+}
+
+install_copy() { # install_copy FROM_DIR TO_DIR NAME: copy a binary and its stamp, atomically
+  mkdir -p "$2" || return 1
+  # Into a temp name, then rename: a reader never sees half a binary, and a running one keeps its
+  # inode. The stamp goes last, so a stamp always describes a complete binary.
+  cp "$1/$3" "$2/.$3.tmp.$$" && mv -f "$2/.$3.tmp.$$" "$2/$3" &&
+    cp "$1/$3.version" "$2/.$3.version.tmp.$$" && mv -f "$2/.$3.version.tmp.$$" "$2/$3.version" ||
+    { rm -f "$2/.$3.tmp.$$" "$2/.$3.version.tmp.$$"; return 1; }
+}
+
+fresh() { # fresh NAME VERSION → true when .tools/bin/NAME was built from VERSION (or the cache has it)
+  if stamped "$bin" "$1" "$2"; then
+    # Seed the cache from a build made before it existed, so the next fresh clone finds it.
+    [ "$cache" = off ] || stamped "$cache" "$1" "$2" || remember "$1"
+    return 0
+  fi
+  [ "$cache" != off ] && stamped "$cache" "$1" "$2" || return 1
+  echo "$1 $2: copying from $cache"
+  install_copy "$cache" "$bin" "$1"
+}
+
+remember() { # remember NAME: keep a fresh build in the per-machine cache (best effort)
+  [ "$cache" != off ] || return 0
+  install_copy "$bin" "$cache" "$1" || echo "note: could not copy $1 into $cache (continuing)" >&2
 }
 
 build_minio() {
@@ -29,6 +60,7 @@ build_minio() {
   echo "building minio $MINIO_VERSION (takes a few minutes the first time)…"
   GOBIN="$bin" go install "github.com/minio/minio@$MINIO_VERSION"
   echo "$MINIO_VERSION" >"$bin/minio.version"
+  remember minio
 }
 
 build_pulumi() {
@@ -67,6 +99,7 @@ GO
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   )
   echo "$PULUMI_VERSION" >"$bin/pulumi.version"
+  remember pulumi
 }
 
 case "${1:-all}" in
