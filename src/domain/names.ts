@@ -95,6 +95,23 @@ export function validateTagValue(value: unknown): string {
   );
 }
 
+/** Bounds the size of a stack's register; the CLI sends about ten tags. */
+export const MAX_TAGS = 1000;
+
+/**
+ * Validates a whole tag map (`PATCH S/tags` and create-stack bodies carry one) and returns a
+ * fresh copy holding only its own string entries.
+ */
+export function validateTags(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badRequest('Invalid tags: expected a JSON object mapping tag names to string values.');
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_TAGS) throw badRequest(`Invalid tags: at most ${MAX_TAGS} tags are allowed.`);
+  // fromEntries defines own properties, so a tag named "__proto__" stays an ordinary key.
+  return Object.fromEntries(entries.map(([name, v]) => [validateTagName(name), validateTagValue(v)]));
+}
+
 /** Update ids are minted by us (newUpdateId); anything else in a path is a bad request. */
 export function validateUpdateId(value: unknown): string {
   return check(

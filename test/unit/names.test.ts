@@ -7,6 +7,8 @@ import {
   validateStackName,
   validateTagName,
   validateTagValue,
+  validateTags,
+  MAX_TAGS,
   validateLogin,
   validateUpdateId,
   validateUserLogin,
@@ -135,6 +137,33 @@ describe('names', () => {
       expectBadRequest(() => validateTagValue('v'.repeat(257)), /at most 256/);
       expectBadRequest(() => validateTagValue('🦭'.repeat(257)), /at most 256/);
       expectBadRequest(() => validateTagValue(5), /tag value \(number\)/);
+    });
+  });
+
+  describe('validateTags', () => {
+    it('returns a copy of a valid tag map', () => {
+      const tags = { 'pulumi:project': 'proj', 'vcs:owner': 'acme', empty: '' };
+      const out = validateTags(tags);
+      expect(out).to.deep.equal(tags);
+      expect(out).not.to.equal(tags);
+      expect(validateTags({})).to.deep.equal({});
+    });
+
+    it('keeps a tag named __proto__ as a plain entry', () => {
+      const out = validateTags(JSON.parse('{"__proto__":"x"}'));
+      expect(Object.keys(out)).to.deep.equal(['__proto__']);
+      expect(Object.getPrototypeOf(out)).to.equal(Object.prototype);
+    });
+
+    it('rejects non-objects, bad names, bad values and too many tags', () => {
+      for (const bad of [null, undefined, 'x', 3, ['a']]) {
+        expectBadRequest(() => validateTags(bad), /^Invalid tags: expected a JSON object/);
+      }
+      expectBadRequest(() => validateTags({ 'bad name': 'v' }), /^Invalid tag name "bad name"/);
+      expectBadRequest(() => validateTags({ ok: 7 }), /^Invalid tag value \(number\)/);
+      expectBadRequest(() => validateTags({ ok: 'v'.repeat(257) }), /at most 256/);
+      const many = Object.fromEntries(Array.from({ length: MAX_TAGS + 1 }, (_, i) => [`t${i}`, 'v']));
+      expectBadRequest(() => validateTags(many), /at most 1000 tags/);
     });
   });
 
