@@ -5,9 +5,10 @@
 #   docker build -t fulmar .
 #   docker run -p 8080:8080 -v fulmar-data:/data fulmar
 
+# NODE_IMAGE is the base of every stage; Fulmar runs on Node 20.19+, 22 and 24.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# --- build: all dependencies, compile TypeScript to dist/ ------------------------------------------
+# build installs all dependencies and compiles TypeScript into dist/.
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,13 +17,13 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
 
-# --- deps: production dependencies only -----------------------------------------------------------
+# deps installs the production dependencies only.
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
-# --- runtime ----------------------------------------------------------------------------------------
+# The runtime image: dist/ and production node_modules, run as the unprivileged `node` user.
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     NODE_OPTIONS=--enable-source-maps \
