@@ -1,0 +1,4 @@
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import { describeObjectStoreContract } from './contract.js';
+
+describeObjectStoreContract('memory', async () => ({ store: new MemoryStore(), cleanup: async () => {} }));
