@@ -63,3 +63,10 @@ export function sequenceOfKey(key: string): number {
   const name = key.slice(key.lastIndexOf('/') + 1);
   return Number.parseInt(name, 10);
 }
+
+/** Downstream-reference index: one empty-ish object per (referenced stack, referencing stack). */
+export const referenceLayout = {
+  prefixFor: (target: StackRef) => `${SYSTEM_PREFIX}references/${target.org}/${target.project}/${target.stack}/`,
+  key: (target: StackRef, source: StackRef) =>
+    `${referenceLayout.prefixFor(target)}${source.org}/${source.project}/${source.stack}.json`,
+} as const;

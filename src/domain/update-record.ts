@@ -1,0 +1,58 @@
+/**
+ * An update record (`updates/<id>.json`) and the history entry written when a version is
+ * committed (`history/<v>.json`). Shapes of the history entry follow apitype.UpdateInfo
+ * (sdk/go/common/apitype/history.go).
+ */
+import type { UpdateKind } from './stack-meta.js';
+
+export type UpdateStatus = 'not started' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface ConfigValue {
+  string: string;
+  secret: boolean;
+  object: boolean;
+}
+
+export interface UpdateRecord {
+  id: string;
+  /** What the CLI asked for (`update`, `preview`, `refresh`, `destroy`) or `import`. */
+  kind: UpdateKind;
+  dryRun: boolean;
+  status: UpdateStatus;
+  createdAt: number;
+  startTime?: number;
+  endTime?: number;
+  /** The version it committed (non-dry-run) or saw (dry-run). */
+  version?: number;
+  /** SHA-256 of the update token handed out at start. */
+  tokenHash?: string;
+  author: string;
+  program: { name: string; runtime: string; main: string; description: string };
+  message: string;
+  environment: Record<string, string>;
+  config: Record<string, ConfigValue>;
+  resourceChanges?: Record<string, number>;
+  resourceCount?: number;
+  nonce: string;
+}
+
+/** The wire kind recorded in history (protocol §5.1: dry-runs are previews, not history). */
+export function historyKind(kind: UpdateKind): string {
+  return kind;
+}
+
+export interface HistoryEntry {
+  updateId: string;
+  kind: string;
+  startTime: number;
+  endTime: number;
+  message: string;
+  environment: Record<string, string>;
+  config: Record<string, ConfigValue>;
+  result: 'succeeded' | 'failed' | 'in-progress' | 'not-started';
+  version: number;
+  resourceChanges?: Record<string, number>;
+  resourceCount: number;
+}
+
+export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

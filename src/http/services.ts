@@ -1,0 +1,30 @@
+/** Everything the HTTP layer may call: built by src/main.ts, or by a test with its own parts. */
+import type { AuthService } from '../services/auth-service.js';
+import type { StackService } from '../services/stack-service.js';
+import type { StackMover } from '../services/stack-move.js';
+import type { StateService } from '../services/state-service.js';
+import type { UpdateService } from '../services/update-service.js';
+import type { SecretsService } from '../services/secrets-service.js';
+import type { Logger } from '../observability/logger.js';
+import type { RequestHandler } from 'express';
+
+export interface Capability {
+  capability: string;
+  version?: number;
+  configuration?: unknown;
+}
+
+export interface Services {
+  auth: AuthService;
+  stacks: StackService;
+  mover: StackMover;
+  state: StateService;
+  updates: UpdateService;
+  secrets: SecretsService;
+  capabilities: Capability[];
+  /** True while the bucket answers and the pod is not draining. */
+  ready: () => Promise<boolean>;
+  metrics?: { contentType: string; render: () => Promise<string>; middleware?: RequestHandler };
+  logger: Logger;
+  maxBodyBytes: number;
+}

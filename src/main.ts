@@ -1,0 +1,59 @@
+/**
+ * The composition root: config → logger → store → services → app → server. Nothing here is a
+ * singleton; tests build their own with `buildServices`/`createApp`.
+ */
+import type { Config } from './config/config.js';
+import { redactConfig } from './config/config.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics } from './observability/metrics.js';
+import { createObjectStore } from './storage/create-store.js';
+import { probeConditionalWrites } from './storage/probe.js';
+import { LAYOUT_KEY } from './storage/layout.js';
+import { resolveKeyring, verifyKeyring } from './services/master-keys.js';
+import { createApp } from './http/app.js';
+import { buildServices } from './services/build-services.js';
+import { listen, type RunningServer } from './http/server.js';
+
+export interface Running {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Boots a pod: refuses to start on a bucket without conditional writes or with the wrong key. */
+export async function startFulmar(config: Config, logger = createLogger(config.logLevel)): Promise<Running> {
+  logger.info({ config: redactConfig(config) }, 'starting');
+  const store = createObjectStore(config, logger);
+  await probeConditionalWrites(store);
+  const keyring = await resolveKeyring(config, logger);
+  await verifyKeyring(store, keyring);
+
+  let draining = false;
+  const metrics = config.metrics ? createMetrics() : undefined;
+  const services = buildServices({
+    store,
+    keyring,
+    logger,
+    adminToken: config.adminToken,
+    cacheBytes: config.cacheBytes,
+    leaseSeconds: config.leaseSeconds,
+    maxBodyBytes: config.maxBodyBytes,
+    metrics,
+    ready: async () => {
+      if (draining) return false;
+      await store.head(LAYOUT_KEY);
+      return true;
+    },
+  });
+  const app = createApp(services, { trustProxy: config.trustProxy });
+  const server: RunningServer = await listen(app, config.host, config.port, logger);
+  return {
+    url: server.url,
+    async stop() {
+      draining = true;
+      logger.info('draining');
+      await server.drain(config.shutdownGraceMs);
+      await store.close?.();
+      logger.info('stopped');
+    },
+  };
+}

@@ -1,0 +1,67 @@
+/**
+ * Wires the services over one store. Used by the pod's boot (src/main.ts) and by tests, which
+ * build several "pods" over one store this way.
+ */
+import type { ObjectStore } from '../storage/object-store.js';
+import { ImmutableCache } from '../storage/immutable-cache.js';
+import type { Keyring } from '../domain/secrets-crypto.js';
+import type { Logger } from '../observability/logger.js';
+import type { Capability, Services } from '../http/services.js';
+import { MetaRegister } from './meta-register.js';
+import { AuthService } from './auth-service.js';
+import { SecretsService } from './secrets-service.js';
+import { StackService } from './stack-service.js';
+import { StackMover } from './stack-move.js';
+import { StateService } from './state-service.js';
+import { UpdateService } from './update-service.js';
+import { Checkpoints } from './checkpoints.js';
+
+/** Below this size the CLI sends whole checkpoints; above, byte-offset deltas (protocol §5.3). */
+export const DELTA_CUTOFF_BYTES = 256 * 1024;
+
+export function capabilities(deltaCutoffBytes = DELTA_CUTOFF_BYTES): Capability[] {
+  // Advertise only what works end to end (apitype/service.go: CapabilitiesResponse.Parse).
+  return [
+    { capability: 'delta-checkpoint-uploads-v2', version: 2, configuration: { checkpointCutoffSizeBytes: deltaCutoffBytes } },
+    { capability: 'batch-encrypt' },
+    // Deployments are stored as sent, so schema 4 passes through unchanged.
+    { capability: 'deployment-schema-version', version: 1, configuration: { version: 4 } },
+  ];
+}
+
+export interface ServiceParts {
+  store: ObjectStore;
+  keyring: Keyring;
+  logger: Logger;
+  adminToken?: string;
+  cacheBytes?: number;
+  leaseSeconds?: number;
+  maxBodyBytes?: number;
+  deltaCutoffBytes?: number;
+  ready?: () => Promise<boolean>;
+  metrics?: Services['metrics'];
+}
+
+export function buildServices(p: ServiceParts): Services {
+  const cache = new ImmutableCache(p.cacheBytes ?? 64 * 1024 * 1024);
+  const register = new MetaRegister(p.store);
+  const checkpoints = new Checkpoints(p.store, cache);
+  const secrets = new SecretsService(p.keyring, register);
+  const stacks = new StackService(p.store, register, secrets);
+  const mover = new StackMover(p.store, register, stacks);
+  stacks.finishMove = (meta) => mover.finish(meta);
+  return {
+    auth: new AuthService(p.store, p.adminToken),
+    stacks,
+    mover,
+    state: new StateService(p.store, register, checkpoints),
+    updates: new UpdateService(p.store, register, checkpoints, cache, p.leaseSeconds ?? 300, p.logger),
+    secrets,
+    capabilities: capabilities(p.deltaCutoffBytes),
+    ready: p.ready ?? (async () => true),
+    metrics: p.metrics,
+    logger: p.logger,
+    maxBodyBytes: p.maxBodyBytes ?? 512 * 1024 * 1024,
+  };
+}
+

@@ -1,0 +1,77 @@
+/**
+ * Reading deployments: committed versions (immutable, so served through the LRU keyed by
+ * `stackId:version`, DESIGN §6) and the newest intermediate checkpoint of a running update.
+ */
+import type { ObjectStore } from '../storage/object-store.js';
+import { isNotFound } from '../storage/storage-error.js';
+import { layout, sequenceOfKey, type StackRef } from '../storage/layout.js';
+import { cacheKeyOf, type StackMeta } from '../domain/stack-meta.js';
+import type { ImmutableCache } from '../storage/immutable-cache.js';
+import { FulmarError } from '../domain/errors.js';
+import { lastKey } from './json-objects.js';
+
+/**
+ * What a never-updated stack exports: schema 3 with a deployment that has no resources
+ * (protocol §5.7 — version 0 or a missing `deployment` would make the CLI refuse the stack).
+ */
+export function emptyDeployment(now = new Date()): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      version: 3,
+      deployment: { manifest: { time: now.toISOString(), magic: '', version: '' }, resources: null },
+    }),
+  );
+}
+
+export const refOf = (meta: StackMeta): StackRef => ({ org: meta.org, project: meta.project, stack: meta.stack });
+
+export class Checkpoints {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly cache: ImmutableCache,
+  ) {}
+
+  /** The deployment (UntypedDeployment JSON bytes) a committed version ended with. */
+  async committed(meta: StackMeta, version: number): Promise<Buffer> {
+    if (version === 0) {
+      return meta.initialState !== undefined ? Buffer.from(JSON.stringify(meta.initialState)) : emptyDeployment();
+    }
+    const key = layout.checkpointKey(refOf(meta), version);
+    return this.cache.getOrLoad(cacheKeyOf(meta, 'checkpoint', version), async () => {
+      try {
+        return (await this.store.get(key)).body;
+      } catch (err) {
+        if (isNotFound(err)) {
+          throw new FulmarError('internal', `version ${version} is committed but ${key} is missing from the bucket`);
+        }
+        throw err;
+      }
+    });
+  }
+
+  /** The newest intermediate checkpoint an update wrote, if any. */
+  async latestOfUpdate(ref: StackRef, updateId: string): Promise<{ sequence: number; body: Buffer } | undefined> {
+    const key = await lastKey(this.store, layout.updateCheckpointsPrefix(ref, updateId));
+    if (!key) return undefined;
+    const sequence = sequenceOfKey(key);
+    const body = await this.intermediate(ref, updateId, sequence);
+    return body && { sequence, body };
+  }
+
+  /** One intermediate checkpoint (write-once, so cacheable by update id and sequence). */
+  async intermediate(ref: StackRef, updateId: string, sequence: number): Promise<Buffer | undefined> {
+    try {
+      return await this.cache.getOrLoad(`${updateId}:seq:${sequence}`, async () =>
+        (await this.store.get(layout.updateCheckpointKey(ref, updateId, sequence))).body,
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Seeds the cache with bytes just written (so the next delta on this pod needs no GET). */
+  remember(updateId: string, sequence: number, body: Buffer): void {
+    this.cache.set(`${updateId}:seq:${sequence}`, body);
+  }
+}

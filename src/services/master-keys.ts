@@ -1,0 +1,52 @@
+/**
+ * The master keyring that wraps every stack's data key (DESIGN §7). S3 deployments must be
+ * given one (config refuses to start otherwise); the embedded default generates one into its
+ * data folder and says so loudly. Startup refuses a keyring that cannot open the canary that
+ * earlier pods wrote, so a wrong key is caught before any stack's secrets are touched.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../config/config.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { layout } from '../storage/layout.js';
+import { isPreconditionFailed } from '../storage/storage-error.js';
+import { checkCanary, makeCanary, type KeyCanary, type Keyring } from '../domain/secrets-crypto.js';
+import type { Logger } from '../observability/logger.js';
+import { readJson, writeJson } from './json-objects.js';
+
+export const GENERATED_KEY_FILE = 'master.key';
+
+export async function resolveKeyring(config: Config, logger: Logger): Promise<Keyring> {
+  if (config.masterKeys.length > 0) return config.masterKeys;
+  if (config.storage.kind === 'memory') return [{ id: 'ephemeral', key: randomBytes(32) }];
+  const file = join(config.dataDir, GENERATED_KEY_FILE);
+  try {
+    const [id, key] = (await readFile(file, 'utf8')).trim().split(':');
+    return [{ id: id as string, key: Buffer.from(key as string, 'base64') }];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const generated = { id: 'local', key: randomBytes(32) };
+  await mkdir(config.dataDir, { recursive: true });
+  await writeFile(file, `${generated.id}:${generated.key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  logger.warn(
+    { file },
+    'generated a master key for stack secrets in the data folder: back it up together with the data; ' +
+      'set FULMAR_MASTER_KEYS to manage it yourself',
+  );
+  return [generated];
+}
+
+/** Writes the canary once, or proves this keyring can open the one already there. */
+export async function verifyKeyring(store: ObjectStore, keyring: Keyring): Promise<void> {
+  const existing = await readJson<KeyCanary>(store, layout.keyCanaryKey());
+  if (existing) return checkCanary(keyring, existing.value);
+  try {
+    await writeJson(store, layout.keyCanaryKey(), makeCanary(keyring), { ifNoneMatch: '*' });
+  } catch (err) {
+    if (!isPreconditionFailed(err)) throw err;
+    const raced = await readJson<KeyCanary>(store, layout.keyCanaryKey());
+    if (raced) checkCanary(keyring, raced.value);
+  }
+}

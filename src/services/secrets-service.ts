@@ -1,0 +1,61 @@
+/**
+ * The CLI's default "service" secrets provider (protocol §2.6, DESIGN §7): each stack has a
+ * random data key, wrapped by the master keyring and kept in its register; ciphertexts are
+ * bound to the stack's `stackId`, so they survive rename and no other stack can open them.
+ */
+import { LRUCache } from 'lru-cache';
+import type { StackRef } from '../storage/layout.js';
+import { requireRole, type Principal } from '../domain/roles.js';
+import {
+  decryptValue,
+  encryptValue,
+  generateDataKey,
+  unwrapDataKey,
+  wrapDataKey,
+  type Keyring,
+} from '../domain/secrets-crypto.js';
+import type { StackMeta } from '../domain/stack-meta.js';
+import type { MetaRegister } from './meta-register.js';
+
+const label = (ref: StackRef) => `stack '${ref.org}/${ref.project}/${ref.stack}'`;
+
+export class SecretsService {
+  /** Unwrapped data keys by stackId: a stackId's data key never changes, so this never goes stale. */
+  private readonly keys = new LRUCache<string, Buffer>({ max: 5_000 });
+
+  constructor(
+    private readonly keyring: Keyring,
+    private readonly register: MetaRegister,
+  ) {}
+
+  newWrappedKey(stackId: string): StackMeta['secrets'] {
+    return wrapDataKey(this.keyring, generateDataKey(), stackId);
+  }
+
+  private async dataKey(principal: Principal, ref: StackRef): Promise<{ key: Buffer; stackId: string }> {
+    requireRole(principal, ref.org, 'member', label(ref));
+    const { meta } = await this.register.read(ref);
+    let key = this.keys.get(meta.stackId);
+    if (!key) {
+      key = unwrapDataKey(this.keyring, meta.secrets, meta.stackId);
+      this.keys.set(meta.stackId, key);
+    }
+    return { key, stackId: meta.stackId };
+  }
+
+  async encrypt(principal: Principal, ref: StackRef, plaintexts: Buffer[]): Promise<Buffer[]> {
+    const { key, stackId } = await this.dataKey(principal, ref);
+    return plaintexts.map((p) => encryptValue(key, stackId, p));
+  }
+
+  async decrypt(principal: Principal, ref: StackRef, ciphertexts: Buffer[]): Promise<Buffer[]> {
+    const { key, stackId } = await this.dataKey(principal, ref);
+    return ciphertexts.map((c) => decryptValue(key, stackId, c));
+  }
+
+  /** The audit pings (`decrypt/log-decryption`, `log-batch-decryption`): readers may send them. */
+  async logDecryption(principal: Principal, ref: StackRef): Promise<void> {
+    requireRole(principal, ref.org, 'viewer', label(ref));
+    await this.register.read(ref);
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Stacks: create, read, list, tag, delete (DESIGN §5). The register `meta.json` is the source
+ * of truth; everything here is a read or a compare-and-swap of it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ObjectStore } from '../storage/object-store.js';
+import { layout, SYSTEM_PREFIX, type StackRef } from '../storage/layout.js';
+import { badRequest, conflict, notFound } from '../domain/errors.js';
+import { leaseIsLive, META_SCHEMA, type StackMeta } from '../domain/stack-meta.js';
+import { requireRole, roleIn, visibleOrgs, type Principal } from '../domain/roles.js';
+import { validateProjectName, validateStackName, validateTags } from '../domain/names.js';
+import type { SecretsService } from './secrets-service.js';
+import { MetaRegister, stackNotFound } from './meta-register.js';
+import { deletePrefix, mapLimit } from './prefix-ops.js';
+import { nowSeconds } from '../domain/update-record.js';
+
+export const STACK_PAGE_SIZE = 100;
+/** Registers read per list request at most, so a selective tag filter cannot make one call unbounded. */
+const MAX_SCANNED_PER_PAGE = 500;
+
+export const stackLabel = (ref: StackRef) => `stack '${ref.org}/${ref.project}/${ref.stack}'`;
+
+export interface CreateStackInput {
+  stackName: string;
+  tags?: Record<string, string>;
+  state?: unknown;
+}
+
+export interface ListFilter {
+  organization?: string;
+  project?: string;
+  tagName?: string;
+  tagValue?: string;
+  continuationToken?: string;
+}
+
+/** apitype.Stack (sdk/go/common/apitype/stacks.go). */
+export function stackView(meta: StackMeta) {
+  const lease = meta.lease;
+  return {
+    id: meta.stackId,
+    orgName: meta.org,
+    projectName: meta.project,
+    stackName: meta.stack,
+    // `pulumi cancel` cancels this id (pkg/backend/httpstate/backend.go: CancelCurrentUpdate).
+    activeUpdate: lease?.updateId ?? '',
+    ...(lease && { currentOperation: { kind: lease.kind, author: lease.author, started: lease.startedAt } }),
+    tags: meta.tags,
+    version: meta.version,
+  };
+}
+
+export class StackService {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly register: MetaRegister,
+    private readonly secrets: SecretsService,
+  ) {}
+
+  async create(principal: Principal, org: string, project: string, input: CreateStackInput) {
+    const ref = { org, project: validateProjectName(project), stack: validateStackName(input.stackName) };
+    requireRole(principal, org, 'member', `organization '${org}'`);
+    const tags = validateTags(input.tags ?? {});
+    if (input.state !== undefined) validateInitialState(input.state);
+
+    const existing = await this.register.readRaw(ref);
+    if (existing && !existing.meta.deleted) {
+      throw conflict(`Stack '${ref.stack}' already exists in project '${ref.project}' of organization '${org}'.`);
+    }
+    if (existing?.meta.deleted) {
+      // A deleted incarnation may have left objects behind; its keys must not leak into ours.
+      await deletePrefix(this.store, layout.stackPrefix(ref), [layout.metaKey(ref)]);
+    }
+    const stackId = randomUUID();
+    const meta: StackMeta = {
+      schema: META_SCHEMA,
+      stackId,
+      org,
+      project: ref.project,
+      stack: ref.stack,
+      createdAt: new Date().toISOString(),
+      version: 0,
+      initialState: input.state,
+      tags,
+      secrets: this.secrets.newWrappedKey(stackId),
+      lease: null,
+      leaseEpoch: 0,
+      lastUpdate: 0,
+      resourceCount: 0,
+      nonce: '',
+    };
+    if (!(await this.register.create(ref, meta, existing?.etag))) {
+      throw conflict(`Stack '${ref.stack}' already exists in project '${ref.project}' of organization '${org}'.`);
+    }
+    return meta;
+  }
+
+  /** Finishes a rename/transfer found half-done (set by the composition root: StackMover.finish). */
+  finishMove: ((source: StackMeta) => Promise<void>) | undefined;
+
+  /** Reads a stack the principal may see (404 otherwise, to outsiders too). */
+  async get(principal: Principal, ref: StackRef) {
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
+    const raw = await this.register.readRaw(ref);
+    if (raw?.meta.renaming && this.finishMove) await this.finishMove(raw.meta);
+    if (raw?.meta.deleted && !raw.meta.renaming) await this.purge(ref);
+    if (!raw || raw.meta.deleted || raw.meta.renaming) throw stackNotFound(ref);
+    return raw.meta;
+  }
+
+  async projectExists(principal: Principal, org: string, project: string): Promise<boolean> {
+    if (!roleIn(principal, org)) return false;
+    const page = await this.store.list({ prefix: layout.projectPrefix(org, project), maxKeys: 1 });
+    return page.objects.length > 0 || page.commonPrefixes.length > 0;
+  }
+
+  async setTags(principal: Principal, ref: StackRef, tags: Record<string, string>) {
+    requireRole(principal, ref.org, 'member', stackLabel(ref));
+    const valid = validateTags(tags);
+    await this.register.mutate(ref, ({ meta }) => ({ write: { ...meta, tags: valid }, result: undefined }));
+  }
+
+  async delete(principal: Principal, ref: StackRef, force: boolean) {
+    requireRole(principal, ref.org, 'admin', stackLabel(ref));
+    await this.register.mutate(ref, ({ meta, storeTime }) => {
+      if (leaseIsLive(meta.lease, storeTime)) throw conflict('Another update is currently in progress.');
+      // Exact text the CLI matches (pkg/backend/httpstate/client/client.go: isStackHasResourcesError).
+      if (!force && meta.resourceCount > 0) throw badRequest('Stack still contains resources.');
+      return { write: { ...meta, deleted: true }, result: undefined };
+    });
+    await this.purge(ref);
+  }
+
+  /** Removes a tombstoned stack's objects, then its register. Safe to repeat. */
+  async purge(ref: StackRef) {
+    await deletePrefix(this.store, layout.stackPrefix(ref), [layout.metaKey(ref)]);
+    await this.store.delete(layout.metaKey(ref));
+  }
+
+  /**
+   * One page of the stacks the principal can see, in key order. The continuation token is the
+   * last stack's position (base64url: URL-safe and slash-free, protocol §1.7); each page costs
+   * LISTs bounded by the page and register reads bounded by MAX_SCANNED_PER_PAGE.
+   */
+  async list(principal: Principal, filter: ListFilter) {
+    const after = filter.continuationToken ? decodeToken(filter.continuationToken) : undefined;
+    let orgs = principal.siteAdmin ? await this.allOrgs() : visibleOrgs(principal).sort(folderOrder);
+    if (filter.organization !== undefined) orgs = orgs.filter((o) => o === filter.organization);
+    orgs = orgs.filter((o) => !after || folderOrder(o, after[0]) >= 0);
+
+    const stacks: StackMeta[] = [];
+    let scanned = 0;
+    let last: [string, string, string] | undefined;
+    let more = false;
+    outer: for (const org of orgs) {
+      const projects =
+        filter.project !== undefined
+          ? [filter.project]
+          : await this.childNames(`${org}/`, after?.[0] === org ? after[1] : undefined, true, MAX_SCANNED_PER_PAGE);
+      for (const project of projects) {
+        if (after && org === after[0] && folderOrder(project, after[1]) < 0) continue;
+        const resumeAt = after && org === after[0] && project === after[1] ? after[2] : undefined;
+        const names = await this.childNames(`${org}/${project}/`, resumeAt, false, MAX_SCANNED_PER_PAGE - scanned);
+        const batch = names.slice(0, MAX_SCANNED_PER_PAGE - scanned);
+        const metas = await mapLimit(batch, 16, (stack) => this.register.readRaw({ org, project, stack }));
+        for (let i = 0; i < batch.length; i++) {
+          scanned++;
+          last = [org, project, batch[i] as string];
+          const meta = metas[i]?.meta;
+          if (meta && !meta.deleted && !meta.renaming && matchesTag(meta, filter)) stacks.push(meta);
+          if (stacks.length >= STACK_PAGE_SIZE || scanned >= MAX_SCANNED_PER_PAGE) {
+            more = true;
+            break outer;
+          }
+        }
+      }
+    }
+    return {
+      stacks: stacks.map((m) => ({
+        id: m.stackId,
+        orgName: m.org,
+        projectName: m.project,
+        stackName: m.stack,
+        // 0 marks "update in progress" for `stack ls` (pkg/cmd/pulumi/stack/stack_list.go).
+        ...(m.lastUpdate > 0 || m.lease ? { lastUpdate: m.lease ? 0 : m.lastUpdate } : {}),
+        resourceCount: m.resourceCount,
+        tags: m.tags,
+      })),
+      ...(more && last ? { continuationToken: encodeToken(last) } : {}),
+    };
+  }
+
+  private async allOrgs(): Promise<string[]> {
+    const names = await this.childNames('', undefined, true);
+    return names.filter((n) => `${n}/` !== SYSTEM_PREFIX);
+  }
+
+  /**
+   * Names of the "folders" directly under a prefix, in key order, strictly after `after` (or
+   * from `after` itself when `inclusive`, to resume inside it).
+   */
+  private async childNames(prefix: string, after: string | undefined, inclusive: boolean, limit = 10_000): Promise<string[]> {
+    const names: string[] = [];
+    // `${after}0` sorts right after every key of the folder `${after}/` ('0' follows '/').
+    let startAfter = after === undefined ? undefined : inclusive ? `${prefix}${after}` : `${prefix}${after}0`;
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.store.list({ prefix, delimiter: '/', startAfter, continuationToken });
+      for (const p of page.commonPrefixes) names.push(p.slice(prefix.length, -1));
+      continuationToken = page.nextContinuationToken;
+      startAfter = undefined;
+    } while (continuationToken && names.length < limit);
+    return names;
+  }
+}
+
+/** S3 lists "folders" in the order of `name/`, which is not plain string order ('-' < '/' < '0'). */
+const folderOrder = (a: string, b: string): number => {
+  const x = `${a}/`;
+  const y = `${b}/`;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+function matchesTag(meta: StackMeta, filter: ListFilter): boolean {
+  if (filter.tagName === undefined) return true;
+  const value = meta.tags[filter.tagName];
+  if (value === undefined) return false;
+  return filter.tagValue === undefined || value === filter.tagValue;
+}
+
+function encodeToken(pos: [string, string, string]): string {
+  return Buffer.from(JSON.stringify(pos)).toString('base64url');
+}
+
+function decodeToken(token: string): [string, string, string] {
+  try {
+    const pos = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (Array.isArray(pos) && pos.length === 3 && pos.every((p) => typeof p === 'string')) {
+      return pos as [string, string, string];
+    }
+  } catch {
+    /* fall through */
+  }
+  throw badRequest('invalid continuationToken');
+}
+
+function validateInitialState(state: unknown) {
+  const s = state as { version?: unknown; deployment?: unknown } | null;
+  if (!s || typeof s !== 'object' || typeof s.version !== 'number' || s.version < 1 || s.version > 4) {
+    throw badRequest('state must be an UntypedDeployment with a version between 1 and 4');
+  }
+  if (Buffer.byteLength(JSON.stringify(state)) > 1024 * 1024) {
+    throw badRequest('an initial state larger than 1 MiB is not accepted at creation; use stack import');
+  }
+}
+
+export { stackNotFound, notFound, nowSeconds };

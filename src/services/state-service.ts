@@ -1,0 +1,110 @@
+/**
+ * Reading state: exports (protocol §2.3.1, seed 000), resource listings and counts (seed 004).
+ * Committed versions are immutable and come through the LRU; a running update's newest
+ * intermediate checkpoint is read fresh.
+ */
+import type { StackRef } from '../storage/layout.js';
+import { notFound } from '../domain/errors.js';
+import { requireRole, roleIn, type Principal } from '../domain/roles.js';
+import type { ObjectStore } from '../storage/object-store.js';
+import { referenceLayout } from '../storage/layout.js';
+import { parseStackPath } from '../domain/stack-references.js';
+import { listAllKeys } from './json-objects.js';
+import { mapLimit } from './prefix-ops.js';
+import type { StackMeta } from '../domain/stack-meta.js';
+import type { MetaRegister } from './meta-register.js';
+import type { Checkpoints } from './checkpoints.js';
+import { stackLabel } from './stack-service.js';
+
+export class StateService {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly register: MetaRegister,
+    private readonly checkpoints: Checkpoints,
+  ) {}
+
+  /** The latest state: the running update's newest checkpoint, else the latest version. */
+  async exportLatest(principal: Principal, ref: StackRef): Promise<Buffer> {
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
+    const { meta } = await this.register.read(ref);
+    if (meta.lease) {
+      const running = await this.checkpoints.latestOfUpdate(ref, meta.lease.updateId);
+      if (running) return running.body;
+    }
+    return this.checkpoints.committed(meta, meta.version);
+  }
+
+  async exportVersion(principal: Principal, ref: StackRef, version: number): Promise<Buffer> {
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
+    const { meta } = await this.register.read(ref);
+    if (!Number.isSafeInteger(version) || version < 1 || version > meta.version) {
+      throw notFound(`version ${version} of ${stackLabel(ref)} not found`);
+    }
+    return this.checkpoints.committed(meta, version);
+  }
+
+  async resourceCount(principal: Principal, ref: StackRef) {
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
+    const { meta } = await this.register.read(ref);
+    return { resourceCount: meta.resourceCount, version: meta.version };
+  }
+
+  /** `resources/latest` and `resources/{version}`: each resource wrapped as `{resource}`. */
+  async resources(principal: Principal, ref: StackRef, version: number | 'latest') {
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
+    const { meta } = await this.register.read(ref);
+    const v = version === 'latest' ? meta.version : version;
+    if (!Number.isSafeInteger(v) || v < 0 || v > meta.version || (v === 0 && version !== 'latest')) {
+      throw notFound(`version ${String(version)} of ${stackLabel(ref)} not found`);
+    }
+    const body = await this.checkpoints.committed(meta, v);
+    const parsed = JSON.parse(body.toString('utf8')) as { deployment?: { resources?: unknown[] | null } };
+    const resources = parsed.deployment?.resources ?? [];
+    return { resources: resources.map((resource) => ({ resource })), region: '', version: v };
+  }
+
+  /**
+   * `GET S/downstreamreferences` (seed 004): the stacks whose latest version reads this one.
+   * Entries whose source no longer references it are dropped here (and from the index).
+   */
+  async downstreamReferences(principal: Principal, ref: StackRef) {
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
+    await this.register.read(ref);
+    const prefix = referenceLayout.prefixFor(ref);
+    const target = `${ref.org}/${ref.project}/${ref.stack}`;
+    const keys = await listAllKeys(this.store, prefix, 10_000);
+    const found = await mapLimit(keys, 16, async (key) => {
+      const source = parseStackPath(key.slice(prefix.length).replace(/\.json$/, ''));
+      if (!source) return undefined;
+      const snap = await this.register.readRaw(source);
+      const live = snap && !snap.meta.deleted && !snap.meta.renaming && snap.meta.references?.includes(target);
+      if (!live) {
+        await this.store.delete(key).catch(() => undefined);
+        return undefined;
+      }
+      if (!roleIn(principal, source.org)) return undefined;
+      return { organization: source.org, routingProject: source.project, name: source.stack, version: snap.meta.version };
+    });
+    return { referencedStacks: found.filter((x) => x !== undefined) };
+  }
+
+  async metadata(principal: Principal, ref: StackRef) {
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
+    const { meta } = await this.register.read(ref);
+    return metadataView(meta, principal);
+  }
+}
+
+/** Pulumi's permission numbers: 101 read, 102 write, 103 admin (seed 004 shows 103). */
+const PERMISSION = { viewer: 101, member: 102, admin: 103 } as const;
+
+function metadataView(meta: StackMeta, principal: Principal) {
+  const role = principal.siteAdmin || principal.login === meta.org ? 'admin' : (principal.orgs[meta.org] ?? 'viewer');
+  return {
+    orgName: meta.org,
+    projectName: meta.project,
+    stackName: meta.stack,
+    userPermission: PERMISSION[role],
+    notificationSettings: { notifyUpdateFailure: false, notifyUpdateSuccess: false },
+  };
+}
