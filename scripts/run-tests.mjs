@@ -13,8 +13,22 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Mocha from 'mocha';
 import { register } from 'tsx/esm/api';
+
+// Plain output when not on a terminal (CI logs): mocha's symbols come from picocolors, which turns
+// colour on whenever CI is set and reads the environment once, on import. Restored right after,
+// so the tests' own child processes see the environment they were given.
+const colors = Boolean(process.stdout.isTTY);
+const hadNoColor = 'NO_COLOR' in process.env;
+if (!colors) process.env.NO_COLOR = '1';
+const { default: Mocha } = await import('mocha');
+if (!colors && !hadNoColor) delete process.env.NO_COLOR;
+
+// `… | head` closing the pipe early is not a test failure worth a stack trace.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 1);
+  throw err;
+});
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -52,7 +66,7 @@ async function run(testFiles) {
     reporter: 'spec',
     timeout: isE2e ? TIMEOUT_MS.e2e : TIMEOUT_MS.default,
     slow: isE2e ? 60_000 : 2_000,
-    color: Boolean(process.stdout.isTTY),
+    color: colors,
     // A forgotten `.only` would quietly skip the rest of the suite: refuse it in CI.
     forbidOnly: process.env.CI === 'true',
     ...(grep ? { grep } : {}),
