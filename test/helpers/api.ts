@@ -21,14 +21,17 @@ export interface TestApi {
 }
 
 /** One app ("pod") over the store; several over one store behave like pods sharing a bucket. */
-export function makeApi(store: ObjectStore, keyring = [{ id: 'k1', key: Buffer.alloc(32, 7) }]): TestApi {
+export function makeApi(
+  store: ObjectStore,
+  options: { keyring?: { id: string; key: Buffer }[]; leaseSeconds?: number } = {},
+): TestApi {
   const services = buildServices({
     store,
-    keyring,
+    keyring: options.keyring ?? [{ id: 'k1', key: Buffer.alloc(32, 7) }],
     logger: pino({ level: 'silent' }),
     adminToken: ADMIN_TOKEN,
     cacheBytes: 8 * 1024 * 1024,
-    leaseSeconds: 300,
+    leaseSeconds: options.leaseSeconds ?? 300,
     maxBodyBytes: 8 * 1024 * 1024,
     deltaCutoffBytes: 0,
   });
