@@ -31,6 +31,8 @@ if [ ! -x "$node" ]; then
     echo "node24.sh: $pkg installed, but $tmp/node_modules/$pkg/bin/node is missing" >&2
     exit 1
   fi
+  # A leftover without a binary (an interrupted older install) would block the move.
+  [ -x "$node" ] || rm -rf "$dir"
   if ! mv -T "$tmp" "$dir" 2>/dev/null && [ ! -x "$node" ]; then
     echo "node24.sh: could not move Node 24 into $dir" >&2
     exit 1
