@@ -301,7 +301,11 @@ export function describeObjectStoreContract(name: string, makeStore: () => Promi
 
       it('paginates one key at a time under a prefix', async function () {
         const pages = await listAll(store, { prefix: 'a/', maxKeys: 1 });
-        expect(pages.map((p) => objectKeys(p))).to.deep.equal([['a/1'], ['a/b/1'], ['a/b/2'], ['a/c/1']]);
+        // MinIO may announce more after the last key of a prefix and then answer one empty page;
+        // S3 allows that, so callers follow tokens until there is none. Nothing else may be empty.
+        const keysByPage = pages.map((p) => objectKeys(p));
+        if (keysByPage.length === 5) expect(keysByPage.pop()).to.deep.equal([]);
+        expect(keysByPage).to.deep.equal([['a/1'], ['a/b/1'], ['a/b/2'], ['a/c/1']]);
       });
 
       it('orders by UTF-8 bytes, not UTF-16 code units', async function () {
