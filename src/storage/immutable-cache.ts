@@ -1,60 +1,97 @@
 /**
- * An LRU of immutable bodies, bounded by bytes (DESIGN §6). Keys must name bytes that can
- * never change — `stackId:checkpoint:version`, an update id and sequence — never a bucket path
- * alone, since a deleted and re-created stack reuses paths. Concurrent loads of one key share
- * one request to the store.
+ * A per-pod LRU of immutable bodies — committed checkpoints, history entries, a finished update's
+ * objects — bounded by bytes (DESIGN §6). Keys are identities that can never name other bytes,
+ * such as `${stackId}:checkpoint:${version}` (a stack id is new for every incarnation of a name);
+ * never a bucket key alone, since a deleted and recreated stack reuses its keys. Nothing mutable
+ * (meta.json, tokens, a running update) belongs here.
+ *
+ * Bodies are shared, not copied: callers must not modify a Buffer they get from the cache.
  */
 import { LRUCache } from 'lru-cache';
 
-export class ImmutableCache {
-  private readonly lru: LRUCache<string, Buffer> | undefined;
-  private readonly inflight = new Map<string, Promise<Buffer>>();
-  private readonly maxEntryBytes: number;
-  hits = 0;
-  misses = 0;
+export interface CacheStats {
+  /** Answered from the cache, or by joining a load already in flight. */
+  hits: number;
+  /** Needed a load. */
+  misses: number;
+  entries: number;
+  bytes: number;
+  maxBytes: number;
+}
 
+export class ImmutableCache {
+  readonly maxBytes: number;
+  private readonly lru: LRUCache<string, Buffer> | undefined;
+  private readonly loading = new Map<string, Promise<Buffer>>();
+  private hits = 0;
+  private misses = 0;
+
+  /** `maxBytes` 0 disables caching: every getOrLoad runs its loader. */
   constructor(maxBytes: number) {
-    this.maxEntryBytes = Math.floor(maxBytes / 4);
-    this.lru =
-      maxBytes > 0
-        ? new LRUCache<string, Buffer>({ maxSize: maxBytes, sizeCalculation: (b) => Math.max(1, b.length) })
-        : undefined;
+    this.maxBytes = Math.max(0, Math.floor(maxBytes));
+    if (this.maxBytes > 0) {
+      this.lru = new LRUCache<string, Buffer>({
+        maxSize: this.maxBytes,
+        // lru-cache wants a positive size; an empty body still costs an entry.
+        sizeCalculation: (body) => Math.max(1, body.length),
+      });
+    }
   }
 
-  get size(): number {
-    return this.lru?.calculatedSize ?? 0;
+  /** A body larger than a quarter of the cache would evict too much to be worth keeping. */
+  private admits(body: Buffer): boolean {
+    return this.lru !== undefined && body.length <= this.maxBytes / 4;
   }
 
   get(key: string): Buffer | undefined {
     return this.lru?.get(key);
   }
 
-  /** Remembers bytes known to be immutable under `key` (too-large bodies are not kept). */
+  /** Offers a body just written (e.g. a checkpoint), so the next read needs no round trip. */
   set(key: string, body: Buffer): void {
-    if (this.lru && body.length <= this.maxEntryBytes) this.lru.set(key, body);
+    if (this.admits(body)) this.lru!.set(key, body);
   }
 
-  async getOrLoad(key: string, load: () => Promise<Buffer>): Promise<Buffer> {
-    const cached = this.lru?.get(key);
+  /**
+   * The cached body, or the loader's. Concurrent calls for one key share a single load; a failed
+   * load is not cached, and every caller waiting on it sees the error.
+   */
+  async getOrLoad(key: string, loader: () => Promise<Buffer>): Promise<Buffer> {
+    if (!this.lru) {
+      this.misses += 1;
+      return loader();
+    }
+    const cached = this.lru.get(key);
     if (cached) {
-      this.hits++;
+      this.hits += 1;
       return cached;
     }
-    this.misses++;
-    const pending = this.inflight.get(key);
-    if (pending) return pending;
-    const loading = load().then(
-      (body) => {
-        this.inflight.delete(key);
+    const inFlight = this.loading.get(key);
+    if (inFlight) {
+      this.hits += 1;
+      return inFlight;
+    }
+    this.misses += 1;
+    const load = (async () => {
+      try {
+        const body = await loader();
         this.set(key, body);
         return body;
-      },
-      (err: unknown) => {
-        this.inflight.delete(key);
-        throw err;
-      },
-    );
-    this.inflight.set(key, loading);
-    return loading;
+      } finally {
+        this.loading.delete(key);
+      }
+    })();
+    this.loading.set(key, load);
+    return load;
+  }
+
+  stats(): CacheStats {
+    return {
+      hits: this.hits,
+      misses: this.misses,
+      entries: this.lru?.size ?? 0,
+      bytes: this.lru?.calculatedSize ?? 0,
+      maxBytes: this.maxBytes,
+    };
   }
 }
