@@ -36,10 +36,14 @@ export interface MinioServer {
  * For a `before` hook: returns normally when the MinIO binary exists. Otherwise it fails when
  * CI=true (a CI run must really exercise S3), and elsewhere prints why and skips the suite.
  */
-export function requireMinioBinary(ctx: Mocha.Context): void {
-  if (existsSync(MINIO_BINARY)) return;
-  const reason = `${MINIO_BINARY} not found; build it with \`npm run tools\``;
-  if (process.env.CI === 'true') throw new Error(`MinIO suite cannot run on CI: ${reason}`);
+export function ensureMinioBinary(
+  ctx: Pick<Mocha.Context, 'skip'>,
+  binary: string = MINIO_BINARY,
+  env: Record<string, string | undefined> = process.env,
+): void {
+  if (existsSync(binary)) return;
+  const reason = `${binary} not found; build it with \`npm run tools\``;
+  if (env.CI === 'true') throw new Error(`the MinIO suite must run on CI, but ${reason}`);
   console.log(`skipping S3 suite: ${reason}`);
   ctx.skip();
 }

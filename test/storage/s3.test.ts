@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { S3Store, type S3StoreOptions } from '../../src/storage/s3-store.js';
 import { probeConditionalWrites } from '../../src/storage/probe.js';
-import { requireMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
+import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
 import { describeObjectStoreContract, expectStorageError, listAll } from './contract.js';
 
 describe('S3Store against a real MinIO', function () {
@@ -16,7 +16,7 @@ describe('S3Store against a real MinIO', function () {
 
   before(async function () {
     this.timeout(60_000);
-    requireMinioBinary(this);
+    ensureMinioBinary(this);
     minio = await startMinio();
   });
   after(async function () {
