@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import { Client } from 'minio';
+import { Client, type ClientOptions } from 'minio';
 import type { ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions, PutResult, StoredObject } from './object-store.js';
 import { StorageError } from './storage-error.js';
 import { validateKey } from './object-keys.js';
@@ -86,7 +86,8 @@ export class S3Store implements ObjectStore {
       // Given explicitly, so the client never asks the bucket's location (GetBucketLocation).
       region: options.region,
       pathStyle: options.pathStyle ?? true,
-      transport: createS3Transport(url.protocol) as never,
+      // Typed by minio as all of node:http's `request` overloads; it only ever calls (options, callback).
+      transport: createS3Transport(url.protocol) as unknown as ClientOptions['transport'],
       transportAgent: this.agent,
       // minio 8 retries 5xx/408/429 itself unless told not to; retries belong to RetryingStore.
       retryOptions: { disableRetry: true },
