@@ -7,7 +7,7 @@ import { redactConfig } from './config/config.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createObjectStore } from './storage/create-store.js';
-import { probeConditionalWrites } from './storage/probe.js';
+import { prepareBucket } from './storage/probe.js';
 import { LAYOUT_KEY } from './storage/layout.js';
 import { resolveKeyring, verifyKeyring } from './services/master-keys.js';
 import { createApp } from './http/app.js';
@@ -23,7 +23,7 @@ export interface Running {
 export async function startFulmar(config: Config, logger = createLogger(config.logLevel)): Promise<Running> {
   logger.info({ config: redactConfig(config) }, 'starting');
   const store = createObjectStore(config, logger);
-  await probeConditionalWrites(store);
+  await prepareBucket(store);
   const keyring = await resolveKeyring(config, logger);
   await verifyKeyring(store, keyring);
 

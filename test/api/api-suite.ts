@@ -15,7 +15,7 @@ export interface ApiFixture {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-export function describeApiSuite(name: string, setup: () => Promise<ApiFixture>) {
+export function describeApiSuite(name: string, setup: (ctx: Mocha.Context) => Promise<ApiFixture>) {
   describe(`Pulumi API over ${name}`, function () {
     let fx: ApiFixture;
     let admin: Client;
@@ -23,10 +23,14 @@ export function describeApiSuite(name: string, setup: () => Promise<ApiFixture>)
     const project = 'proj';
 
     before(async function () {
-      fx = await setup();
+      this.timeout(60_000);
+      fx = await setup(this);
       admin = new Client(fx.apps);
     });
-    after(async () => fx?.cleanup());
+    after(async function () {
+      this.timeout(30_000);
+      await fx?.cleanup();
+    });
 
     async function newStack(stack = uniqueName('dev')) {
       const res = await admin.call('post', `/api/stacks/${org}/${project}`, { stackName: stack, tags: { 'pulumi:project': project } });
