@@ -8,6 +8,7 @@ import { createLogger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createObjectStore } from './storage/create-store.js';
 import { prepareBucket } from './storage/probe.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
 import { LAYOUT_KEY } from './storage/layout.js';
 import { resolveKeyring, verifyKeyring } from './services/master-keys.js';
 import { createApp } from './http/app.js';
@@ -22,6 +23,7 @@ export interface Running {
 /** Boots a pod: refuses to start on a bucket without conditional writes or with the wrong key. */
 export async function startFulmar(config: Config, logger = createLogger(config.logLevel)): Promise<Running> {
   logger.info({ config: redactConfig(config) }, 'starting');
+  const lock = config.storage.kind === 'filesystem' ? await lockDataDir(config.dataDir) : undefined;
   const store = createObjectStore(config, logger);
   await prepareBucket(store);
   const keyring = await resolveKeyring(config, logger);
@@ -53,6 +55,7 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
       logger.info('draining');
       await server.drain(config.shutdownGraceMs);
       await store.close?.();
+      await lock?.release();
       logger.info('stopped');
     },
   };
