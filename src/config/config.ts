@@ -123,12 +123,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       .filter((k) => env[k] !== undefined && env[k] !== '')
       .map((k) => [k, env[k]]),
   );
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  }
-  const e = parsed.data;
+  // Each setting is parsed on its own, so one bad value does not hide the problems of the rest.
   const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [name, setting] of Object.entries(settings)) {
+    const result = (setting.schema as z.ZodType).safeParse(present[name]);
+    if (result.success) values[name] = result.data;
+    else problems.push(...result.error.issues.map((i) => `${name}: ${i.message}`));
+  }
+  const e = values as z.output<typeof envSchema>;
 
   const masterKeys = parseKeyring(e.FULMAR_MASTER_KEYS, problems);
   const fromUrl = e.FULMAR_S3_URL ? parseS3Url(e.FULMAR_S3_URL, problems) : {};
