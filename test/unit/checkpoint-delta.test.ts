@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { expect } from 'chai';
 import { isFulmarError } from '../../src/domain/errors.js';
 import { applyDelta, reconstructCheckpoint, sha256Hex, type TextEdit } from '../../src/domain/checkpoint-delta.js';
+import { expectBadRequest, prng } from '../helpers/assertions.js';
 
 const b = (text: string) => Buffer.from(text, 'utf8');
 
@@ -20,16 +21,6 @@ function at(hay: Buffer, needle: string, from = 0): number {
   return i;
 }
 
-function expectBadRequest(fn: () => unknown, pattern: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(isFulmarError(thrown, 'bad-request'), `expected bad-request, got ${String(thrown)}`).to.equal(true);
-  expect((thrown as Error).message).to.match(pattern);
-}
 
 // A deployment whose stack, project and outputs are full of multi-byte characters, so any
 // confusion between UTF-16 string indices and UTF-8 byte offsets lands the edit elsewhere.
@@ -185,17 +176,6 @@ describe('checkpoint-delta', () => {
   });
 
   describe('against an independent code-point oracle', () => {
-    /** Small deterministic PRNG (mulberry32) so failures are reproducible. */
-    function prng(seed: number): () => number {
-      let a = seed >>> 0;
-      return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-      };
-    }
 
     it('matches splicing arrays of code points (200 random deltas)', () => {
       const rand = prng(7);

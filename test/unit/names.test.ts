@@ -13,18 +13,8 @@ import {
   validateUpdateId,
   validateUserLogin,
 } from '../../src/domain/names.js';
+import { expectBadRequest } from '../helpers/assertions.js';
 
-/** Asserts that `fn` throws a bad-request FulmarError whose message matches `pattern`. */
-function expectBadRequest(fn: () => unknown, pattern: RegExp): void {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(isFulmarError(thrown, 'bad-request'), `expected bad-request, got ${String(thrown)}`).to.equal(true);
-  expect((thrown as Error).message).to.match(pattern);
-}
 
 describe('names', () => {
   describe('validateOrgName', () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { isFulmarError } from '../../src/domain/errors.js';
 import { rawTopLevelValue, topLevelValueSpan } from '../../src/domain/raw-json.js';
+import { prng } from '../helpers/assertions.js';
 
 const b = (text: string) => Buffer.from(text, 'utf8');
 const raw = (text: string, key: string) => rawTopLevelValue(b(text), key)?.toString('utf8');
@@ -17,17 +18,6 @@ function expectMalformed(input: Buffer | string, key = 'k'): string {
   return (thrown as Error).message;
 }
 
-/** Small deterministic PRNG (mulberry32) so fuzz failures are reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('raw-json', () => {
   const verbatim =
