@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'chai';
-import { isFulmarError } from '../../src/domain/errors.js';
 import { applyDelta, reconstructCheckpoint, sha256Hex, type TextEdit } from '../../src/domain/checkpoint-delta.js';
 import { expectBadRequest, prng } from '../helpers/assertions.js';
 

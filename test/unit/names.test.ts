@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { isFulmarError } from '../../src/domain/errors.js';
 import {
   newUpdateId,
   validateOrgName,
