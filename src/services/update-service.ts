@@ -203,7 +203,7 @@ export class UpdateService {
       // A retried PATCH whose first attempt landed: the bytes are already the newest.
       if (latest && latest.body.equals(untypedDeployment)) return;
       const sequence = (latest?.sequence ?? 0) + 1;
-      if (await this.writeIntermediate(ref, updateId, sequence, untypedDeployment)) return;
+      if (await this.writeIntermediate(ref, updateId, sequence, untypedDeployment)) return this.confirmLease(ref, updateId);
     }
     throw conflict('checkpoints of this update are being written concurrently; please retry');
   }
@@ -239,10 +239,19 @@ export class UpdateService {
 
   private async writeOnce(ref: StackRef, updateId: string, sequence: number, text: Buffer) {
     if (!Number.isSafeInteger(sequence) || sequence < 1) throw badRequest('sequenceNumber must be a positive integer');
-    if (await this.writeIntermediate(ref, updateId, sequence, text)) return;
+    if (await this.writeIntermediate(ref, updateId, sequence, text)) return this.confirmLease(ref, updateId);
     const stored = await this.checkpoints.intermediate(ref, updateId, sequence);
     if (stored && stored.equals(text)) return;
     throw conflict(`checkpoint ${sequence} of this update was already saved with different content`);
+  }
+
+  /**
+   * After a checkpoint is written: if a cancel or takeover committed the update meanwhile, that
+   * commit may not include this checkpoint, so it must not be acknowledged (fencing).
+   */
+  private async confirmLease(ref: StackRef, updateId: string): Promise<void> {
+    const { meta } = await this.register.read(ref);
+    if (meta.lease?.updateId !== updateId) throw leaseLost();
   }
 
   /** Create-once write of an intermediate checkpoint; false when the sequence is taken. */
