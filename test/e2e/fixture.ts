@@ -1,0 +1,124 @@
+/**
+ * The topology the e2e scenarios run against: Fulmar pods (three on one real MinIO bucket
+ * behind a round-robin proxy, or one on the embedded filesystem store) and a pulumi CLI
+ * session pointed at them.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
+import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
+import { buildDist, startPod, type Pod } from '../helpers/pods.js';
+import { startProxy, type Proxy } from '../helpers/proxy.js';
+import { ensurePulumiBinary, PulumiSession, pulumiVersion } from '../helpers/pulumi.js';
+
+export const ADMIN_TOKEN = `e2e-admin-${randomBytes(12).toString('hex')}`;
+
+export interface Topology {
+  url: string;
+  pods: Pod[];
+  proxy?: Proxy;
+  minio?: MinioServer;
+  session: PulumiSession;
+  logDir: string;
+  /** GET an API path with the admin token (to look at state the way an operator would). */
+  api(path: string): Promise<{ status: number; body: unknown }>;
+  /** Stops the embedded pod and starts it again on the same port and data folder. */
+  restartEmbedded(): Promise<void>;
+  /** The tail of every pod's log, for a failing test's message. */
+  logs(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+let announced = false;
+
+export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embedded'): Promise<Topology> {
+  ensurePulumiBinary(ctx);
+  if (kind === 'cluster') ensureMinioBinary(ctx);
+  if (!announced) {
+    console.log(`      driving the real pulumi CLI ${pulumiVersion()} (programs on Node ${process.version})`);
+    announced = true;
+  }
+  buildDist();
+  const logDir = await mkdtemp(join(tmpdir(), `fulmar-e2e-${kind}-`));
+  let minio: MinioServer | undefined;
+  let pods: Pod[] = [];
+  let proxy: Proxy | undefined;
+  let url: string;
+  if (kind === 'cluster') {
+    minio = await startMinio();
+    const s3 = new URL(minio.endpoint);
+    s3.username = encodeURIComponent(minio.accessKey);
+    s3.password = encodeURIComponent(minio.secretKey);
+    s3.pathname = `/${minio.bucket}`;
+    const env = {
+      FULMAR_S3_URL: s3.toString(),
+      FULMAR_S3_REGION: minio.region,
+      FULMAR_MASTER_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
+      FULMAR_ADMIN_TOKEN: ADMIN_TOKEN,
+    };
+    pods = await Promise.all([1, 2, 3].map((i) => startPod(`pod${i}`, env, logDir)));
+    proxy = await startProxy(pods.map((p) => p.url));
+    url = proxy.url;
+  } else {
+    pods = [await startPod('embedded', embeddedEnv(logDir, await freePort()), logDir)];
+    url = (pods[0] as Pod).url;
+  }
+  const session = await PulumiSession.create(url, ADMIN_TOKEN);
+  return {
+    url,
+    pods,
+    proxy,
+    minio,
+    session,
+    logDir,
+    async api(path) {
+      const res = await fetch(url + path, { headers: { Authorization: `token ${ADMIN_TOKEN}` } });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    },
+    async restartEmbedded() {
+      const old = pods[0] as Pod;
+      await old.stop();
+      pods[0] = await startPod('embedded-restarted', embeddedEnv(logDir, Number(new URL(old.url).port)), logDir);
+    },
+    async logs() {
+      const tails = await Promise.all(
+        pods.map(async (p) => `--- ${p.name}\n${(await readFile(p.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n')}`),
+      );
+      return tails.join('\n');
+    },
+    async stop() {
+      await Promise.all(pods.map((p) => p.stop()));
+      await proxy?.close();
+      await minio?.stop();
+      await rm(session.home, { recursive: true, force: true });
+      if (!process.env.FULMAR_E2E_KEEP_LOGS) await rm(logDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const embeddedEnv = (logDir: string, port: number) => ({
+  PORT: String(port),
+  FULMAR_DATA_DIR: join(logDir, 'data'),
+  FULMAR_ADMIN_TOKEN: ADMIN_TOKEN,
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `admin/<project>/<name>-<random>`: the bootstrap admin's own org, a name no other test uses. */
+export const stackName = (project: string, name: string) => `admin/${project}/${name}-${randomBytes(3).toString('hex')}`;
+
+export const stackPath = (full: string) => `/api/stacks/${full}`;
+
+export interface Deployment {
+  version: number;
+  deployment: { resources?: { urn: string; type: string; outputs?: Record<string, unknown> }[] | null };
+}
