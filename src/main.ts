@@ -39,6 +39,7 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
     cacheBytes: config.cacheBytes,
     leaseSeconds: config.leaseSeconds,
     maxBodyBytes: config.maxBodyBytes,
+    deltaCutoffBytes: config.deltaCutoffBytes,
     metrics,
     ready: async () => {
       if (draining) return false;

@@ -64,6 +64,10 @@ export const settings = {
     schema: int(1024, 4096 * MiB).default(512 * MiB),
     doc: 'Largest request body accepted after gzip inflation (413 beyond).',
   },
+  FULMAR_DELTA_CUTOFF_BYTES: {
+    schema: int(0, 4096 * MiB).default(256 * 1024),
+    doc: 'Checkpoints at least this large are sent by the CLI as byte-offset deltas (capability `delta-checkpoint-uploads-v2`); 0 = always after the first.',
+  },
   FULMAR_LEASE_SECONDS: { schema: int(10, 3600).default(300), doc: 'Update lease duration; the CLI renews every ~150 s.' },
   FULMAR_SHUTDOWN_GRACE_MS: { schema: int(0, 600_000).default(25_000), doc: 'On SIGTERM, how long in-flight requests may take.' },
   FULMAR_TRUST_PROXY: { schema: bool.default(false), doc: 'Trust X-Forwarded-* headers (behind a load balancer).' },
@@ -102,6 +106,7 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   cacheBytes: number;
   maxBodyBytes: number;
+  deltaCutoffBytes: number;
   leaseSeconds: number;
   shutdownGraceMs: number;
   trustProxy: boolean;
@@ -181,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.FULMAR_LOG_LEVEL,
     cacheBytes: e.FULMAR_CACHE_BYTES,
     maxBodyBytes: e.FULMAR_MAX_BODY_BYTES,
+    deltaCutoffBytes: e.FULMAR_DELTA_CUTOFF_BYTES,
     leaseSeconds: e.FULMAR_LEASE_SECONDS,
     shutdownGraceMs: e.FULMAR_SHUTDOWN_GRACE_MS,
     trustProxy: e.FULMAR_TRUST_PROXY,

@@ -171,6 +171,13 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
     const up = await stack.up();
     expect(up.summary.resourceChanges).to.deep.equal({ create: 200 });
     expect(await resourcesOf(full)).to.have.length(200);
+    // The state outgrew the advertised delta cutoff, so the CLI sent byte-offset deltas that
+    // the pods rebuilt and verified (any mismatch would have made it fall back to verbatim).
+    const logs = (await Promise.all(t.pods.map((p) => readFile(p.logFile, 'utf8')))).join('\n');
+    const deltas = logs.split('\n').filter((l) => l.includes('/checkpointdelta') && l.includes('"statusCode":200'));
+    expect(deltas.length, 'accepted checkpointdelta requests').to.be.greaterThan(10);
+    const refused = logs.split('\n').filter((l) => l.includes('/checkpointdelta') && /"statusCode":4\d\d/.test(l));
+    expect(refused, 'deltas refused (hash mismatch or missing baseline)').to.deep.equal([]);
     const destroy = await stack.destroy();
     expect(destroy.summary.resourceChanges).to.deep.equal({ delete: 200 });
     expect(await resourcesOf(full)).to.deep.equal([]);

@@ -57,6 +57,8 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
       FULMAR_S3_REGION: minio.region,
       FULMAR_MASTER_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
       FULMAR_ADMIN_TOKEN: ADMIN_TOKEN,
+      // Small enough that the larger scenarios send byte-offset deltas, not only whole texts.
+      FULMAR_DELTA_CUTOFF_BYTES: '4096',
     };
     pods = await Promise.all([1, 2, 3].map((i) => startPod(`pod${i}`, env, logDir)));
     proxy = await startProxy(pods.map((p) => p.url));
