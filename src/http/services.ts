@@ -4,6 +4,9 @@ import type { StackService } from '../services/stack-service.js';
 import type { StackMover } from '../services/stack-move.js';
 import type { StateService } from '../services/state-service.js';
 import type { UpdateService } from '../services/update-service.js';
+import type { CheckpointWriter } from '../services/checkpoint-writer.js';
+import type { EventService } from '../services/event-service.js';
+import type { HistoryService } from '../services/history-service.js';
 import type { SecretsService } from '../services/secrets-service.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestHandler } from 'express';
@@ -20,6 +23,9 @@ export interface Services {
   mover: StackMover;
   state: StateService;
   updates: UpdateService;
+  checkpoints: CheckpointWriter;
+  events: EventService;
+  history: HistoryService;
   secrets: SecretsService;
   capabilities: Capability[];
   /** True while the bucket answers and the pod is not draining. */

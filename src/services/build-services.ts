@@ -14,6 +14,12 @@ import { StackService } from './stack-service.js';
 import { StackMover } from './stack-move.js';
 import { StateService } from './state-service.js';
 import { UpdateService } from './update-service.js';
+import { UpdateRecords } from './update-records.js';
+import { UpdateAuthorizer } from './update-auth.js';
+import { VersionCommitter } from './version-commit.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
+import { EventService } from './event-service.js';
+import { HistoryService } from './history-service.js';
 import { Checkpoints } from './checkpoints.js';
 
 /** Below this size the CLI sends whole checkpoints; above, byte-offset deltas (protocol §5.3). */
@@ -50,12 +56,19 @@ export function buildServices(p: ServiceParts): Services {
   const stacks = new StackService(p.store, register, secrets);
   const mover = new StackMover(p.store, register, stacks);
   stacks.finishMove = (meta) => mover.finish(meta);
+  const records = new UpdateRecords(p.store);
+  const auth = new UpdateAuthorizer(register, records);
+  const committer = new VersionCommitter(p.store, register, checkpoints, cache, p.logger);
+  const writer = new CheckpointWriter(p.store, checkpoints, auth);
   return {
     auth: new AuthService(p.store, p.adminToken),
     stacks,
     mover,
     state: new StateService(p.store, register, checkpoints),
-    updates: new UpdateService(p.store, register, checkpoints, cache, p.leaseSeconds ?? 300, p.logger),
+    updates: new UpdateService(register, records, auth, committer, writer, p.leaseSeconds ?? 300),
+    checkpoints: writer,
+    events: new EventService(p.store, auth, records),
+    history: new HistoryService(p.store, register, cache, p.logger),
     secrets,
     capabilities: capabilities(p.deltaCutoffBytes),
     ready: p.ready ?? (async () => true),

@@ -48,11 +48,11 @@ export function updateRoutes(s: Services): Router {
 
   r.get(S('/updates'), async (req, res) => {
     const { pageSize, page } = query(req, historyQuery);
-    res.json({ updates: await s.updates.history(principalOf(res), stackRefOf(req), pageSize ?? 100, page ?? 1) });
+    res.json({ updates: await s.history.history(principalOf(res), stackRefOf(req), pageSize ?? 100, page ?? 1) });
   });
 
   r.get(S('/updates/latest'), async (req, res) => {
-    res.json(await s.updates.latest(principalOf(res), stackRefOf(req)));
+    res.json(await s.history.latest(principalOf(res), stackRefOf(req)));
   });
 
   for (const kind of PATH_KINDS) {
@@ -76,7 +76,7 @@ export function updateRoutes(s: Services): Router {
       if (!deployment) throw badRequest('checkpoint has no deployment');
       const head = JSON.stringify({ version: parsed.version, ...(parsed.features?.length ? { features: parsed.features } : {}) });
       const text = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"deployment":`), deployment, Buffer.from('}')]);
-      await s.updates.saveFullCheckpoint(stackRefOf(req), updateIdOf(req), token, text);
+      await s.checkpoints.saveFullCheckpoint(stackRefOf(req), updateIdOf(req), token, text);
       res.json({});
     });
 
@@ -89,27 +89,27 @@ export function updateRoutes(s: Services): Router {
       const sequence = seqBytes ? Number(seqBytes.toString('utf8')) : NaN;
       if (!text) throw badRequest('checkpointverbatim needs untypedDeployment');
       if (!Number.isSafeInteger(sequence) || sequence < 1) throw badRequest('sequenceNumber must be a positive integer');
-      await s.updates.saveVerbatimCheckpoint(stackRefOf(req), updateIdOf(req), token, sequence, text);
+      await s.checkpoints.saveVerbatimCheckpoint(stackRefOf(req), updateIdOf(req), token, sequence, text);
       res.json({});
     });
 
     r.patch(U('/checkpointdelta'), async (req, res) => {
       const token = updateTokenOf(req);
       const d = body(req, deltaCheckpointRequest);
-      await s.updates.saveDeltaCheckpoint(stackRefOf(req), updateIdOf(req), token, d.sequenceNumber, d.checkpointHash, d.deploymentDelta);
+      await s.checkpoints.saveDeltaCheckpoint(stackRefOf(req), updateIdOf(req), token, d.sequenceNumber, d.checkpointHash, d.deploymentDelta);
       res.json({});
     });
 
     r.post(U('/events/batch'), async (req, res) => {
       const token = updateTokenOf(req);
       const { events } = body(req, eventsBatchRequest);
-      await s.updates.recordEvents(stackRefOf(req), updateIdOf(req), token, events);
+      await s.events.recordEvents(stackRefOf(req), updateIdOf(req), token, events);
       res.json({});
     });
 
     r.get(U('/events'), async (req, res) => {
       const token = typeof req.query.continuationToken === 'string' ? req.query.continuationToken : undefined;
-      res.json(await s.updates.listEvents(principalOf(res), stackRefOf(req), updateIdOf(req), token));
+      res.json(await s.events.listEvents(principalOf(res), stackRefOf(req), updateIdOf(req), token));
     });
 
     r.post(U('/renew_lease'), async (req, res) => {
