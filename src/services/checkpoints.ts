@@ -2,6 +2,8 @@
  * Reading deployments: committed versions (immutable, so served through the LRU keyed by
  * `stackId:version`, DESIGN §6) and the newest intermediate checkpoint of a running update.
  */
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isNotFound } from '../storage/storage-error.js';
 import { layout, sequenceOfKey, type StackRef } from '../storage/layout.js';
@@ -22,6 +24,8 @@ export function emptyDeployment(now = new Date()): Buffer {
     }),
   );
 }
+
+const gzipAsync = promisify(gzip);
 
 export const refOf = (meta: StackMeta): StackRef => ({ org: meta.org, project: meta.project, stack: meta.stack });
 
@@ -47,6 +51,16 @@ export class Checkpoints {
         throw err;
       }
     });
+  }
+
+  /**
+   * The same bytes gzip-compressed, cached too: the CLI always asks for gzip (api.go), and
+   * compressing a multi-MB state on every export costs far more than reading it.
+   */
+  async committedGzip(meta: StackMeta, version: number): Promise<Buffer> {
+    return this.cache.getOrLoad(`${cacheKeyOf(meta, 'checkpoint', version)}:gzip`, async () =>
+      gzipAsync(await this.committed(meta, version)),
+    );
   }
 
   /** The newest intermediate checkpoint an update wrote, if any. */

@@ -16,6 +16,12 @@ import type { MetaRegister } from './meta-register.js';
 import type { Checkpoints } from './checkpoints.js';
 import { stackLabel } from './stack-service.js';
 
+/** An export's JSON bytes, already gzip-compressed when `gzip` (served as Content-Encoding: gzip). */
+export interface ExportBody {
+  bytes: Buffer;
+  gzip: boolean;
+}
+
 export class StateService {
   constructor(
     private readonly store: ObjectStore,
@@ -24,23 +30,29 @@ export class StateService {
   ) {}
 
   /** The latest state: the running update's newest checkpoint, else the latest version. */
-  async exportLatest(principal: Principal, ref: StackRef): Promise<Buffer> {
+  async exportLatest(principal: Principal, ref: StackRef, acceptsGzip = false): Promise<ExportBody> {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     if (meta.lease) {
       const running = await this.checkpoints.latestOfUpdate(ref, meta.lease.updateId);
-      if (running) return running.body;
+      if (running) return { bytes: running.body, gzip: false };
     }
-    return this.checkpoints.committed(meta, meta.version);
+    return this.committedExport(meta, meta.version, acceptsGzip);
   }
 
-  async exportVersion(principal: Principal, ref: StackRef, version: number): Promise<Buffer> {
+  async exportVersion(principal: Principal, ref: StackRef, version: number, acceptsGzip = false): Promise<ExportBody> {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     if (!Number.isSafeInteger(version) || version < 1 || version > meta.version) {
       throw notFound(`version ${version} of ${stackLabel(ref)} not found`);
     }
-    return this.checkpoints.committed(meta, version);
+    return this.committedExport(meta, version, acceptsGzip);
+  }
+
+  private async committedExport(meta: StackMeta, version: number, acceptsGzip: boolean): Promise<ExportBody> {
+    return acceptsGzip
+      ? { bytes: await this.checkpoints.committedGzip(meta, version), gzip: true }
+      : { bytes: await this.checkpoints.committed(meta, version), gzip: false };
   }
 
   async resourceCount(principal: Principal, ref: StackRef) {
