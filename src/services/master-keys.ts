@@ -41,7 +41,16 @@ export async function resolveKeyring(config: Config, logger: Logger): Promise<Ke
 /** Writes the canary once, or proves this keyring can open the one already there. */
 export async function verifyKeyring(store: ObjectStore, keyring: Keyring): Promise<void> {
   const existing = await readJson<KeyCanary>(store, layout.keyCanaryKey());
-  if (existing) return checkCanary(keyring, existing.value);
+  if (existing) {
+    checkCanary(keyring, existing.value);
+    // After a rotation the canary moves to the new active key, so the old one can later leave the ring.
+    if (existing.value.keyId !== keyring[0]?.id) {
+      await writeJson(store, layout.keyCanaryKey(), makeCanary(keyring), { ifMatch: existing.etag }).catch((err: unknown) => {
+        if (!isPreconditionFailed(err)) throw err;
+      });
+    }
+    return;
+  }
   try {
     await writeJson(store, layout.keyCanaryKey(), makeCanary(keyring), { ifNoneMatch: '*' });
   } catch (err) {

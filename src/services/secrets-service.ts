@@ -10,6 +10,7 @@ import {
   decryptValue,
   encryptValue,
   generateDataKey,
+  rewrap,
   unwrapDataKey,
   wrapDataKey,
   type Keyring,
@@ -39,8 +40,23 @@ export class SecretsService {
     if (!key) {
       key = unwrapDataKey(this.keyring, meta.secrets, meta.stackId);
       this.keys.set(meta.stackId, key);
+      if (meta.secrets.keyId !== this.keyring[0]?.id) await this.rewrapOnline(ref);
     }
     return { key, stackId: meta.stackId };
+  }
+
+  /**
+   * Key rotation without downtime (DESIGN §7): a stack whose data key is still wrapped by an
+   * older master key is re-wrapped with the active one the first time a pod uses it. Best effort:
+   * losing the race to another writer just leaves it for next time.
+   */
+  private async rewrapOnline(ref: StackRef): Promise<void> {
+    await this.register
+      .mutate(ref, ({ meta }) => {
+        const secrets = rewrap(this.keyring, meta.secrets, meta.stackId);
+        return secrets.keyId === meta.secrets.keyId ? { result: undefined } : { write: { ...meta, secrets }, result: undefined };
+      })
+      .catch(() => undefined);
   }
 
   async encrypt(principal: Principal, ref: StackRef, plaintexts: Buffer[]): Promise<Buffer[]> {

@@ -91,3 +91,27 @@ describe('recovery', () => {
     expect(JSON.parse(res.text)).to.deep.equal(deployment('p', 'big', 50));
   });
 });
+
+describe('master key rotation', () => {
+  it('re-wraps a stack’s data key with the new active key on first use; old ciphertexts stay readable', async () => {
+    const store = new MemoryStore();
+    const oldKey = { id: 'old', key: Buffer.alloc(32, 1) };
+    const newKey = { id: 'new', key: Buffer.alloc(32, 2) };
+    const before = new Client([makeApi(store, { keyring: [oldKey] }).app]);
+    await before.call('post', '/api/stacks/acme/p', { stackName: 'rot' });
+    const S = stackPath('acme', 'p', 'rot');
+    const secret = await before.call('post', `${S}/encrypt`, { plaintext: Buffer.from('kept').toString('base64') });
+
+    // A new key becomes active; the old one stays in the ring so existing stacks can be opened.
+    const after = new Client([makeApi(store, { keyring: [newKey, oldKey] }).app]);
+    const dec = await after.call('post', `${S}/decrypt`, { ciphertext: secret.body.ciphertext });
+    expect(Buffer.from(dec.body.plaintext, 'base64').toString()).to.equal('kept');
+    const meta = JSON.parse((await store.get(layout.metaKey({ org: 'acme', project: 'p', stack: 'rot' }))).body.toString());
+    expect(meta.secrets.keyId).to.equal('new');
+
+    // Once re-wrapped, the old key can leave the ring.
+    const onlyNew = new Client([makeApi(store, { keyring: [newKey] }).app]);
+    const again = await onlyNew.call('post', `${S}/decrypt`, { ciphertext: secret.body.ciphertext });
+    expect(Buffer.from(again.body.plaintext, 'base64').toString()).to.equal('kept');
+  });
+});
