@@ -52,9 +52,6 @@ export function validateUserLogin(value: unknown): string {
   );
 }
 
-/** Alias used by the auth service. */
-export const validateLogin = validateUserLogin;
-
 export function validateProjectName(value: unknown): string {
   return check(
     value,

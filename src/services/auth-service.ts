@@ -10,7 +10,7 @@ import { isPreconditionFailed } from '../storage/storage-error.js';
 import { layout } from '../storage/layout.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../domain/errors.js';
 import { roleIn, type Principal, type Role } from '../domain/roles.js';
-import { validateLogin, validateOrgName } from '../domain/names.js';
+import { validateUserLogin, validateOrgName } from '../domain/names.js';
 import { freshNonce } from './meta-register.js';
 import { listAllKeys, readJson, writeJson } from './json-objects.js';
 
@@ -120,7 +120,7 @@ export class AuthService {
 
   async setMember(actor: Principal, org: string, login: string, role: Role) {
     validateOrgName(org);
-    validateLogin(login);
+    validateUserLogin(login);
     this.requireOrgAdmin(actor, org);
     if (login === ADMIN_LOGIN && !actor.siteAdmin) throw forbidden(`the user '${ADMIN_LOGIN}' is reserved`);
     const user = await this.mutateUser(login, (u) => (u.orgs[org] === role ? undefined : { ...u, orgs: { ...u.orgs, [org]: role } }));
@@ -168,7 +168,7 @@ export class AuthService {
 
   async adminCreateToken(actor: Principal, login: string, description: string) {
     if (!actor.siteAdmin) throw forbidden('creating tokens for other users requires a site admin');
-    validateLogin(login);
+    validateUserLogin(login);
     if (!(await this.readUser(login))) await this.mutateUser(login, (u) => u);
     return this.issueToken(login, description);
   }

@@ -8,7 +8,7 @@ import {
   validateTagValue,
   validateTags,
   MAX_TAGS,
-  validateLogin,
+  validateUserLogin,
   validateUpdateId,
   validateUserLogin,
 } from '../../src/domain/names.js';
@@ -65,9 +65,9 @@ describe('names', () => {
       }
     });
 
-    it('is also exported as validateLogin', () => {
-      expect(validateLogin('bob')).to.equal('bob');
-      expectBadRequest(() => validateLogin('-bob'), /user login/);
+    it('is also exported as validateUserLogin', () => {
+      expect(validateUserLogin('bob')).to.equal('bob');
+      expectBadRequest(() => validateUserLogin('-bob'), /user login/);
     });
   });
 

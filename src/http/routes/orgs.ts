@@ -4,12 +4,12 @@ import type { Services } from '../services.js';
 import { principalOf } from '../middleware/authenticate.js';
 import { body } from '../parse.js';
 import { setMemberRequest } from '../../wire/requests.js';
-import { validateLogin, validateOrgName } from '../../domain/names.js';
+import { validateUserLogin, validateOrgName } from '../../domain/names.js';
 
 export function orgRoutes(s: Services): Router {
   const r = Router();
   const org = (p: Record<string, string>) => validateOrgName(p.org ?? '');
-  const login = (p: Record<string, string>) => validateLogin(p.login ?? '');
+  const login = (p: Record<string, string>) => validateUserLogin(p.login ?? '');
 
   r.get('/api/orgs/:org/members', async (req, res) => {
     res.json({ members: await s.auth.listMembers(principalOf(res), org(req.params)) });

@@ -4,7 +4,7 @@ import type { Services } from '../services.js';
 import { principalOf } from '../middleware/authenticate.js';
 import { body, query } from '../parse.js';
 import { createTokenRequest, listStacksQuery } from '../../wire/requests.js';
-import { validateLogin } from '../../domain/names.js';
+import { validateUserLogin } from '../../domain/names.js';
 
 export function userRoutes(s: Services): Router {
   const r = Router();
@@ -53,7 +53,7 @@ export function userRoutes(s: Services): Router {
   });
   r.post('/api/admin/users/:login/tokens', async (req, res) => {
     const { description } = body(req, createTokenRequest);
-    res.json(await s.auth.adminCreateToken(principalOf(res), validateLogin(req.params.login as string), description));
+    res.json(await s.auth.adminCreateToken(principalOf(res), validateUserLogin(req.params.login as string), description));
   });
   return r;
 }
