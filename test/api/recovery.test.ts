@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { layout } from '../../src/storage/layout.js';
+import type { ObjectStore } from '../../src/storage/object-store.js';
 import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
 describe('recovery', () => {
@@ -113,5 +114,43 @@ describe('master key rotation', () => {
     const onlyNew = new Client([makeApi(store, { keyring: [newKey] }).app]);
     const again = await onlyNew.call('post', `${S}/decrypt`, { ciphertext: secret.body.ciphertext });
     expect(Buffer.from(again.body.plaintext, 'base64').toString()).to.equal('kept');
+  });
+});
+
+describe('checkpoint fencing', () => {
+  it('does not acknowledge a checkpoint that a concurrent cancel committed without', async () => {
+    const inner = new MemoryStore();
+    let beforeSecondCheckpoint: (() => Promise<void>) | undefined;
+    // A store that lets a cancel run between the lease check and the write of checkpoint 2.
+    const store: ObjectStore = {
+      kind: 'interleaving',
+      get: (k) => inner.get(k),
+      head: (k) => inner.head(k),
+      list: (o) => inner.list(o),
+      delete: (k) => inner.delete(k),
+      async put(key, body, options) {
+        if (key.endsWith('/checkpoints/0000000002.json') && beforeSecondCheckpoint) {
+          const run = beforeSecondCheckpoint;
+          beforeSecondCheckpoint = undefined;
+          await run();
+        }
+        return inner.put(key, body, options);
+      },
+    };
+    const api = new Client([makeApi(store).app]);
+    await api.call('post', '/api/stacks/acme/p', { stackName: 'fence' });
+    const S = stackPath('acme', 'p', 'fence');
+    const id = (await api.call('post', `${S}/update`, programRequest(false))).body.updateID;
+    const token = (await api.call('post', `${S}/update/${id}`, {})).body.token;
+    const ut = { auth: `update-token ${token}`, gzip: true };
+    const first = deployment('p', 'fence', 1, 'first');
+    expect((await api.call('patch', `${S}/update/${id}/checkpoint`, first, ut)).status).to.equal(200);
+
+    beforeSecondCheckpoint = async () => {
+      expect((await api.call('post', `${S}/update/${id}/cancel`)).status).to.equal(200);
+    };
+    const second = await api.call('patch', `${S}/update/${id}/checkpoint`, deployment('p', 'fence', 2, 'second'), ut);
+    expect(second.status, 'the CLI must not believe this checkpoint was kept').to.equal(403);
+    expect(JSON.parse((await api.call('get', `${S}/export`)).text)).to.deep.equal(first);
   });
 });
