@@ -10,7 +10,7 @@ import { requireRole, type Principal } from '../domain/roles.js';
 import type { UpdateAuthorizer } from './update-auth.js';
 import { isTerminal, type UpdateRecords } from './update-records.js';
 import { listAllKeys, readJson, writeJson } from './json-objects.js';
-import { stackLabel } from './stack-service.js';
+import { stackLabel } from '../domain/stack-label.js';
 
 export interface EngineEvent {
   sequence: number;

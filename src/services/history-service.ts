@@ -13,7 +13,7 @@ import { requireRole, type Principal } from '../domain/roles.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetaRegister } from './meta-register.js';
 import { refOf } from './checkpoints.js';
-import { stackLabel } from './stack-service.js';
+import { stackLabel } from '../domain/stack-label.js';
 
 export class HistoryService {
   constructor(

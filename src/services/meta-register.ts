@@ -10,6 +10,7 @@ import { isPreconditionFailed } from '../storage/storage-error.js';
 import { layout, type StackRef } from '../storage/layout.js';
 import type { StackMeta } from '../domain/stack-meta.js';
 import { conflict, notFound } from '../domain/errors.js';
+import { stackLabel } from '../domain/stack-label.js';
 import { readJson, writeJson } from './json-objects.js';
 
 export interface MetaSnapshot {
@@ -23,8 +24,7 @@ export type MetaDecision<T> = { write?: StackMeta; result: T };
 
 const MAX_ATTEMPTS = 8;
 
-export const stackNotFound = (ref: StackRef) =>
-  notFound(`stack '${ref.org}/${ref.project}/${ref.stack}' not found`);
+export const stackNotFound = (ref: StackRef) => notFound(`${stackLabel(ref)} not found`);
 
 export const freshNonce = () => randomBytes(8).toString('hex');
 

@@ -17,8 +17,7 @@ import {
 } from '../domain/secrets-crypto.js';
 import type { StackMeta } from '../domain/stack-meta.js';
 import type { MetaRegister } from './meta-register.js';
-
-const label = (ref: StackRef) => `stack '${ref.org}/${ref.project}/${ref.stack}'`;
+import { stackLabel } from '../domain/stack-label.js';
 
 export class SecretsService {
   /** Unwrapped data keys by stackId: a stackId's data key never changes, so this never goes stale. */
@@ -34,7 +33,7 @@ export class SecretsService {
   }
 
   private async dataKey(principal: Principal, ref: StackRef): Promise<{ key: Buffer; stackId: string }> {
-    requireRole(principal, ref.org, 'member', label(ref));
+    requireRole(principal, ref.org, 'member', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     let key = this.keys.get(meta.stackId);
     if (!key) {
@@ -71,7 +70,7 @@ export class SecretsService {
 
   /** The audit pings (`decrypt/log-decryption`, `log-batch-decryption`): readers may send them. */
   async logDecryption(principal: Principal, ref: StackRef): Promise<void> {
-    requireRole(principal, ref.org, 'viewer', label(ref));
+    requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     await this.register.read(ref);
   }
 }

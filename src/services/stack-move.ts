@@ -17,7 +17,8 @@ import { rewriteDeploymentUrns } from '../domain/urn-rewrite.js';
 import { MetaRegister } from './meta-register.js';
 import { listAllKeys } from './json-objects.js';
 import { mapLimit } from './prefix-ops.js';
-import { stackLabel, type StackService } from './stack-service.js';
+import type { StackService } from './stack-service.js';
+import { stackLabel } from '../domain/stack-label.js';
 
 export class StackMover {
   constructor(

@@ -5,20 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout, SYSTEM_PREFIX, type StackRef } from '../storage/layout.js';
-import { badRequest, conflict, notFound } from '../domain/errors.js';
+import { badRequest, conflict } from '../domain/errors.js';
 import { leaseIsLive, META_SCHEMA, type StackMeta } from '../domain/stack-meta.js';
 import { requireRole, roleIn, visibleOrgs, type Principal } from '../domain/roles.js';
+import { stackLabel } from '../domain/stack-label.js';
 import { validateProjectName, validateStackName, validateTags } from '../domain/names.js';
 import type { SecretsService } from './secrets-service.js';
 import { MetaRegister, stackNotFound } from './meta-register.js';
 import { deletePrefix, mapLimit } from './prefix-ops.js';
-import { nowSeconds } from '../domain/update-record.js';
 
 export const STACK_PAGE_SIZE = 100;
 /** Registers read per list request at most, so a selective tag filter cannot make one call unbounded. */
 const MAX_SCANNED_PER_PAGE = 500;
-
-export const stackLabel = (ref: StackRef) => `stack '${ref.org}/${ref.project}/${ref.stack}'`;
 
 export interface CreateStackInput {
   stackName: string;
@@ -253,5 +251,3 @@ function validateInitialState(state: unknown) {
     throw badRequest('an initial state larger than 1 MiB is not accepted at creation; use stack import');
   }
 }
-
-export { stackNotFound, notFound, nowSeconds };

@@ -14,7 +14,7 @@ import { mapLimit } from './prefix-ops.js';
 import type { StackMeta } from '../domain/stack-meta.js';
 import type { MetaRegister } from './meta-register.js';
 import type { Checkpoints } from './checkpoints.js';
-import { stackLabel } from './stack-service.js';
+import { stackLabel } from '../domain/stack-label.js';
 
 /** An export's JSON bytes, already gzip-compressed when `gzip` (served as Content-Encoding: gzip). */
 export interface ExportBody {

@@ -15,7 +15,7 @@ import { hashToken, leaseLost, sameHash, type UpdateAuthorizer } from './update-
 import { isTerminal, type UpdateRecords } from './update-records.js';
 import type { VersionCommitter } from './version-commit.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
-import { stackLabel } from './stack-service.js';
+import { stackLabel } from '../domain/stack-label.js';
 
 export interface UpdateProgram {
   name: string;

@@ -1,0 +1,4 @@
+import type { StackRef } from '../storage/layout.js';
+
+/** How messages name a stack: `stack 'org/project/name'`. */
+export const stackLabel = (ref: StackRef): string => `stack '${ref.org}/${ref.project}/${ref.stack}'`;
