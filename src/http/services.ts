@@ -10,6 +10,7 @@ import type { HistoryService } from '../services/history-service.js';
 import type { SecretsService } from '../services/secrets-service.js';
 import type { Logger } from '../observability/logger.js';
 import type { RequestHandler } from 'express';
+import type { CacheStats } from '../storage/immutable-cache.js';
 
 export interface Capability {
   capability: string;
@@ -30,7 +31,12 @@ export interface Services {
   capabilities: Capability[];
   /** True while the bucket answers and the pod is not draining. */
   ready: () => Promise<boolean>;
-  metrics?: { contentType: string; render: () => Promise<string>; middleware?: RequestHandler };
+  metrics?: {
+    contentType: string;
+    render: () => Promise<string>;
+    middleware?: RequestHandler;
+    watchCache?: (stats: () => CacheStats) => void;
+  };
   logger: Logger;
   maxBodyBytes: number;
 }

@@ -1,5 +1,6 @@
 /** Prometheus metrics with bounded labels (route templates, not raw paths). */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { CacheStats } from '../storage/immutable-cache.js';
 import type { RequestHandler } from 'express';
 
 export function createMetrics() {
@@ -12,11 +13,30 @@ export function createMetrics() {
     buckets: [0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60],
     registers: [registry],
   });
-  const cacheEvents = new Counter({
-    name: 'fulmar_cache_events_total',
-    help: 'LRU cache hits and misses of immutable objects',
-    labelNames: ['event'] as const,
+  const caches: (() => CacheStats)[] = [];
+  new Gauge({
+    name: 'fulmar_cache_hits_total',
+    help: 'Reads of immutable objects served from the LRU cache',
     registers: [registry],
+    collect() {
+      this.set(caches.reduce((n, s) => n + s().hits, 0));
+    },
+  });
+  new Gauge({
+    name: 'fulmar_cache_misses_total',
+    help: 'Reads of immutable objects that went to the bucket',
+    registers: [registry],
+    collect() {
+      this.set(caches.reduce((n, s) => n + s().misses, 0));
+    },
+  });
+  new Gauge({
+    name: 'fulmar_cache_bytes',
+    help: 'Bytes held by the LRU cache of immutable objects',
+    registers: [registry],
+    collect() {
+      this.set(caches.reduce((n, s) => n + s().bytes, 0));
+    },
   });
   const middleware: RequestHandler = (req, res, next) => {
     const end = requests.startTimer();
@@ -28,8 +48,9 @@ export function createMetrics() {
   };
   return {
     registry,
-    cacheEvents,
     middleware,
+    /** Reports a cache's counters on every scrape. */
+    watchCache: (stats: () => CacheStats) => caches.push(stats),
     contentType: registry.contentType,
     render: () => registry.metrics(),
   };

@@ -50,6 +50,7 @@ export interface ServiceParts {
 
 export function buildServices(p: ServiceParts): Services {
   const cache = new ImmutableCache(p.cacheBytes ?? 64 * 1024 * 1024);
+  p.metrics?.watchCache?.(() => cache.stats());
   const register = new MetaRegister(p.store);
   const checkpoints = new Checkpoints(p.store, cache);
   const secrets = new SecretsService(p.keyring, register);

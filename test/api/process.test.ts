@@ -53,6 +53,10 @@ describe('the pod process', function () {
     const base = await pod.url;
     const health = await fetch(`${base}/healthz`);
     expect(health.status).to.equal(200);
+    expect((await fetch(`${base}/readyz`)).status).to.equal(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).to.contain('fulmar_http_request_duration_seconds');
+    expect(metrics).to.contain('fulmar_cache_hits_total');
 
     // A request whose body is still arriving when SIGTERM lands.
     const body = JSON.stringify({ stackName: 'dev' });
