@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { components } from './programs.js';
+import { components, usesSecretConfig } from './programs.js';
 import { startTopology, stackName, stackPath, type Deployment, type Topology } from './fixture.js';
 
 describe('pulumi CLI against one pod on the embedded filesystem store', function () {
@@ -51,5 +51,18 @@ describe('pulumi CLI against one pod on the embedded filesystem store', function
     await t.restartEmbedded();
     const shown = JSON.parse(await t.session.ok(['stack', 'output', '--json', '--show-secrets', '--stack', full], { cwd: stack.workspace.workDir }));
     expect(shown.token).to.equal('secret-of-p');
+  });
+
+  it('supports a stack created with the passphrase secrets provider', async () => {
+    const full = stackName('solo', 'pass');
+    const env = { PULUMI_CONFIG_PASSPHRASE: 'correct horse battery staple' };
+    const stack = await t.session.stack(full, 'solo', usesSecretConfig, { secretsProvider: 'passphrase', env });
+    const cwd = stack.workspace.workDir;
+    await t.session.ok(['config', 'set', '--secret', 'greeting', 'from-passphrase', '--stack', full], { cwd, env });
+    const up = await stack.up();
+    expect(up.outputs.greeting).to.deep.equal({ value: 'from-passphrase', secret: true });
+    const state = (await t.api(`${stackPath(full)}/export`)).body as { deployment: { secrets_providers?: { type: string } } };
+    expect(state.deployment.secrets_providers?.type).to.equal('passphrase');
+    expect(JSON.stringify(state)).not.to.contain('from-passphrase');
   });
 });

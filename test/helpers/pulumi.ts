@@ -99,12 +99,22 @@ export class PulumiSession {
   }
 
   /** A stack whose program is `program`, with its own work folder (Pulumi.yaml, stack settings). */
-  async stack(fullName: string, project: string, program: PulumiFn): Promise<Stack> {
+  async stack(
+    fullName: string,
+    project: string,
+    program: PulumiFn,
+    options: { secretsProvider?: string; env?: Record<string, string> } = {},
+  ): Promise<Stack> {
     this.command ??= await PulumiCommand.get({ root: join(repoRoot, '.tools'), skipVersionCheck: true });
     const workDir = await mkdtemp(join(this.home, `ws-${project}-`));
     return LocalWorkspace.createOrSelectStack(
       { stackName: fullName, projectName: project, program },
-      { pulumiCommand: this.command, envVars: this.env, workDir },
+      {
+        pulumiCommand: this.command,
+        envVars: { ...this.env, ...options.env },
+        workDir,
+        ...(options.secretsProvider && { secretsProvider: options.secretsProvider }),
+      },
     );
   }
 }
