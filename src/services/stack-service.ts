@@ -159,16 +159,22 @@ export class StackService {
         if (after && org === after[0] && folderOrder(project, after[1]) < 0) continue;
         const resumeAt = after && org === after[0] && project === after[1] ? after[2] : undefined;
         const names = await this.childNames(`${org}/${project}/`, resumeAt, false, MAX_SCANNED_PER_PAGE - scanned);
-        const batch = names.slice(0, MAX_SCANNED_PER_PAGE - scanned);
-        const metas = await mapLimit(batch, 16, (stack) => this.register.readRaw({ org, project, stack }));
-        for (let i = 0; i < batch.length; i++) {
-          scanned++;
-          last = [org, project, batch[i] as string];
-          const meta = metas[i]?.meta;
-          if (meta && !meta.deleted && !meta.renaming && matchesTag(meta, filter)) stacks.push(meta);
-          if (stacks.length >= STACK_PAGE_SIZE || scanned >= MAX_SCANNED_PER_PAGE) {
-            more = true;
-            break outer;
+        // Registers are read a chunk at a time, sized to the room left on the page, so an
+        // unfiltered page reads about as many registers as it returns.
+        for (let start = 0; start < names.length; ) {
+          const room = filter.tagName === undefined ? STACK_PAGE_SIZE - stacks.length : 16;
+          const chunk = names.slice(start, start + Math.max(1, Math.min(room, MAX_SCANNED_PER_PAGE - scanned)));
+          start += chunk.length;
+          const metas = await mapLimit(chunk, 16, (stack) => this.register.readRaw({ org, project, stack }));
+          for (let i = 0; i < chunk.length; i++) {
+            scanned++;
+            last = [org, project, chunk[i] as string];
+            const meta = metas[i]?.meta;
+            if (meta && !meta.deleted && !meta.renaming && matchesTag(meta, filter)) stacks.push(meta);
+            if (stacks.length >= STACK_PAGE_SIZE || scanned >= MAX_SCANNED_PER_PAGE) {
+              more = true;
+              break outer;
+            }
           }
         }
       }
@@ -203,7 +209,8 @@ export class StackService {
     let startAfter = after === undefined ? undefined : inclusive ? `${prefix}${after}` : `${prefix}${after}0`;
     let continuationToken: string | undefined;
     do {
-      const page = await this.store.list({ prefix, delimiter: '/', startAfter, continuationToken });
+      const maxKeys = Math.min(1000, Math.max(1, limit - names.length));
+      const page = await this.store.list({ prefix, delimiter: '/', startAfter, continuationToken, maxKeys });
       for (const p of page.commonPrefixes) names.push(p.slice(prefix.length, -1));
       continuationToken = page.nextContinuationToken;
       startAfter = undefined;
