@@ -1,10 +1,18 @@
 /**
- * The stack register (`meta.json`, DESIGN §3) and the lease rules (DESIGN §4). Pure data and
- * decisions; reading and compare-and-swapping it is src/services/meta-register.ts.
+ * The stack register (`meta.json`) and the rules read off it: which incarnation owns the name,
+ * whether a lease may still be in use, where a move stands. Pure data and decisions; reading and
+ * compare-and-swapping it is src/services/meta-register.ts. The protocols that change it are
+ * written down in docs/design.md.
  */
-export const META_SCHEMA = 1;
+import type { StackLoc, StackRef } from '../storage/layout.js';
+
+/** 2: incarnations, sealed leases, move marks. Registers of schema 1 are still read. */
+export const META_SCHEMA = 2;
 
 export type UpdateKind = 'update' | 'preview' | 'refresh' | 'destroy' | 'import';
+
+/** How an update ended, as its record will say. */
+export type FinalStatus = 'succeeded' | 'failed' | 'cancelled';
 
 export interface Lease {
   updateId: string;
@@ -22,12 +30,35 @@ export interface Lease {
   /** Who started it, for `currentOperation`. */
   author: string;
   startedAt: number;
+  /**
+   * Set by the first step of every commit (complete, cancel, takeover, import): from then on no
+   * checkpoint is acknowledged, and any pod that meets the seal may finish the commit.
+   */
+  sealed?: { status: FinalStatus };
+}
+
+/** Where a stack went: the target name and the incarnation that holds it there. */
+export interface MoveTarget extends StackRef {
+  incarnation: string;
+}
+
+/** A register that no longer names a stack. Kept in place: a name is re-used by CAS over it. */
+export interface Tombstone {
+  at: string;
+  /** Set when the stack moved away (rename/transfer) rather than being deleted. */
+  movedTo?: MoveTarget;
 }
 
 export interface StackMeta {
   schema: number;
-  /** New for every incarnation of the name; survives rename and transfer. */
+  /** New for every stack; survives rename and transfer (secrets are bound to it). */
   stackId: string;
+  /**
+   * New at every create and at every move: all objects of this register live under
+   * `i/<incarnation>/`, so a re-created name can never read or commit an earlier one's objects.
+   * Absent on schema-1 registers (their objects sit at the layout-1 keys).
+   */
+  incarnation?: string;
   org: string;
   project: string;
   stack: string;
@@ -36,15 +67,15 @@ export interface StackMeta {
   version: number;
   /**
    * The UntypedDeployment the stack was created with (the CLI sends one only for non-service
-   * secrets providers, protocol §2.2.2); it is what version 0 exports.
+   * secrets providers, pkg/backend/httpstate/backend.go: CreateStack); what version 0 exports.
    */
   initialState?: unknown;
-  /** How many times the stack was renamed or transferred (its checkpoints were rewritten). */
+  /** How many times the stack was renamed or transferred. */
   moves?: number;
   /** Stacks this one's latest version reads through StackReference ("org/project/stack"). */
   references?: string[];
   tags: Record<string, string>;
-  /** The stack's data key, wrapped by master key `keyId` (DESIGN §7). */
+  /** The stack's data key, wrapped by master key `keyId`. */
   secrets: { keyId: string; wrapped: string };
   lease: Lease | null;
   /** Highest lease epoch ever handed out for this stack. */
@@ -52,19 +83,56 @@ export interface StackMeta {
   /** Unix seconds of the last committed update, and its resource count. */
   lastUpdate: number;
   resourceCount: number;
-  /** A stack being deleted or moved away: readers finish the operation, writers keep out. */
-  deleted?: boolean;
-  renaming?: { org: string; project: string; stack: string };
+  /** A tombstone (`true` on schema-1 registers). */
+  deleted?: Tombstone | boolean;
+  /** This stack is moving to `moving.to`; frozen until the move ends one way or the other. */
+  moving?: { to: StackRef; incarnation: string };
+  /** This name was claimed by a move from `movingIn.from`; not a stack until the move ends. */
+  movingIn?: { from: StackRef };
   /** A fresh random value in every write, so an old ETag can never match again. */
   nonce: string;
 }
 
-/** True when the lease may still be in use (the store's clock decides, DESIGN §4). */
+export type RegisterState = 'live' | 'tombstone' | 'moving-out' | 'moving-in';
+
+export function registerState(meta: StackMeta): RegisterState {
+  if (meta.deleted) return 'tombstone';
+  if (meta.movingIn) return 'moving-in';
+  if (meta.moving) return 'moving-out';
+  return 'live';
+}
+
+export const isTombstone = (meta: StackMeta): boolean => Boolean(meta.deleted);
+
+export const movedTo = (meta: StackMeta): MoveTarget | undefined =>
+  typeof meta.deleted === 'object' ? meta.deleted.movedTo : undefined;
+
+/**
+ * The incarnation whose objects the register keeps alive: the live, moving-out or moving-in
+ * one; none for a tombstone. '' stands for a schema-1 register's layout-1 objects.
+ */
+export function liveIncarnation(meta: StackMeta | undefined): string | undefined {
+  if (!meta || meta.deleted) return undefined;
+  return meta.incarnation ?? '';
+}
+
+export const refOf = (meta: StackMeta): StackRef => ({ org: meta.org, project: meta.project, stack: meta.stack });
+
+/** The name and incarnation that locate this register's objects in the bucket. */
+export const locOf = (meta: StackMeta): StackLoc => ({ ...refOf(meta), incarnation: meta.incarnation });
+
+/** True when the lease may still be in use (the store's clock decides). */
 export function leaseIsLive(lease: Lease | null, storeTime: Date): lease is Lease {
   if (!lease) return false;
   const renewed = Date.parse(lease.renewedAt);
   return storeTime.getTime() - renewed < lease.durationSeconds * 1000;
 }
+
+/**
+ * A lease someone else may end now: sealed (a commit in progress that any pod may finish) or
+ * expired (its holder stopped renewing).
+ */
+export const leaseIsDead = (lease: Lease, storeTime: Date): boolean => Boolean(lease.sealed) || !leaseIsLive(lease, storeTime);
 
 export const resourceCountOf = (deployment: unknown): number => {
   const resources = (deployment as { resources?: unknown } | null)?.resources;
@@ -72,8 +140,8 @@ export const resourceCountOf = (deployment: unknown): number => {
 };
 
 /**
- * The cache identity of a committed object (DESIGN §6): the stackId alone is not enough, since
- * rename rewrites the URNs inside every checkpoint of the same stackId.
+ * The cache identity of a committed object: the incarnation changes with every create and move
+ * (a move rewrites the URNs inside the checkpoints), so bytes of one are never served as another's.
  */
 export const cacheKeyOf = (meta: StackMeta, kind: 'checkpoint' | 'history', version: number): string =>
-  `${meta.stackId}.${meta.moves ?? 0}:${kind}:${version}`;
+  `${meta.stackId}.${meta.incarnation ?? `m${meta.moves ?? 0}`}:${kind}:${version}`;

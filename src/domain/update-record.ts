@@ -3,7 +3,7 @@
  * committed (`history/<v>.json`). Shapes of the history entry follow apitype.UpdateInfo
  * (sdk/go/common/apitype/history.go).
  */
-import type { UpdateKind } from './stack-meta.js';
+import type { FinalStatus, UpdateKind } from './stack-meta.js';
 
 export type UpdateStatus = 'not started' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -50,9 +50,10 @@ export interface HistoryEntry {
   environment: Record<string, string>;
   config: Record<string, ConfigValue>;
   result: 'succeeded' | 'failed' | 'in-progress' | 'not-started';
+  /** How the update's record ends: the status its lease was sealed with. */
+  status?: FinalStatus;
   version: number;
   resourceChanges?: Record<string, number>;
   resourceCount: number;
 }
 
-export const nowSeconds = (): number => Math.floor(Date.now() / 1000);

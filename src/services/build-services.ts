@@ -17,7 +17,8 @@ import { UpdateService } from './update-service.js';
 import { UpdateRecords } from './update-records.js';
 import { UpdateAuthorizer } from './update-auth.js';
 import { VersionCommitter } from './version-commit.js';
-import { CheckpointWriter } from './checkpoint-writer.js';
+import { CheckpointWriter, type DeploymentCheck } from './checkpoint-writer.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import { EventService } from './event-service.js';
 import { HistoryService } from './history-service.js';
 import { Checkpoints } from './checkpoints.js';
@@ -46,29 +47,35 @@ export interface ServiceParts {
   deltaCutoffBytes?: number;
   ready?: () => Promise<boolean>;
   metrics?: Services['metrics'];
+  /** Lease times and record times come from here; the stores have their own (tests share one). */
+  clock?: Clock;
+  /** Checks every deployment a delta checkpoint rebuilds before it is stored. */
+  checkDeployment?: DeploymentCheck;
 }
 
 export function buildServices(p: ServiceParts): Services {
+  const clock = p.clock ?? systemClock;
   const cache = new ImmutableCache(p.cacheBytes ?? 64 * 1024 * 1024);
   p.metrics?.watchCache?.(() => cache.stats());
   const register = new MetaRegister(p.store);
   const checkpoints = new Checkpoints(p.store, cache);
   const secrets = new SecretsService(p.keyring, register);
-  const stacks = new StackService(p.store, register, secrets);
-  const mover = new StackMover(p.store, register, stacks);
-  stacks.finishMove = (meta) => mover.finish(meta);
-  const records = new UpdateRecords(p.store);
+  const stacks = new StackService(p.store, register, secrets, clock, p.logger);
+  const mover = new StackMover(p.store, register, stacks, clock);
+  register.settleMove = (snap) => mover.settle(snap);
+  stacks.settleTombstone = (meta) => mover.settleTarget(meta);
+  const records = new UpdateRecords(p.store, clock);
   const auth = new UpdateAuthorizer(register, records);
-  const committer = new VersionCommitter(p.store, register, checkpoints, cache, p.logger);
-  const writer = new CheckpointWriter(p.store, checkpoints, auth);
+  const committer = new VersionCommitter(p.store, register, checkpoints, records, cache, clock, p.logger);
+  const writer = new CheckpointWriter(p.store, checkpoints, auth, p.checkDeployment);
   return {
     auth: new AuthService(p.store, p.adminToken),
     stacks,
     mover,
     state: new StateService(p.store, register, checkpoints),
-    updates: new UpdateService(register, records, auth, committer, writer, p.leaseSeconds ?? 300),
+    updates: new UpdateService(register, records, auth, committer, writer, p.leaseSeconds ?? 300, clock),
     checkpoints: writer,
-    events: new EventService(p.store, auth, records),
+    events: new EventService(p.store, register, auth, records, cache),
     history: new HistoryService(p.store, register, cache, p.logger),
     secrets,
     capabilities: capabilities(p.deltaCutoffBytes),
@@ -78,4 +85,3 @@ export function buildServices(p: ServiceParts): Services {
     maxBodyBytes: p.maxBodyBytes ?? 512 * 1024 * 1024,
   };
 }
-

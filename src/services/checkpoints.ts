@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ObjectStore } from '../storage/object-store.js';
 import { isNotFound } from '../storage/storage-error.js';
-import { layout, sequenceOfKey, type StackRef } from '../storage/layout.js';
-import { cacheKeyOf, type StackMeta } from '../domain/stack-meta.js';
+import { layout, sequenceOfKey, type StackLoc } from '../storage/layout.js';
+import { cacheKeyOf, locOf, type StackMeta } from '../domain/stack-meta.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
 import { FulmarError } from '../domain/errors.js';
 import { lastKey } from './json-objects.js';
@@ -27,8 +27,6 @@ export function emptyDeployment(now = new Date()): Buffer {
 
 const gzipAsync = promisify(gzip);
 
-export const refOf = (meta: StackMeta): StackRef => ({ org: meta.org, project: meta.project, stack: meta.stack });
-
 export class Checkpoints {
   constructor(
     private readonly store: ObjectStore,
@@ -40,7 +38,7 @@ export class Checkpoints {
     if (version === 0) {
       return meta.initialState !== undefined ? Buffer.from(JSON.stringify(meta.initialState)) : emptyDeployment();
     }
-    const key = layout.checkpointKey(refOf(meta), version);
+    const key = layout.checkpointKey(locOf(meta), version);
     return this.cache.getOrLoad(cacheKeyOf(meta, 'checkpoint', version), async () => {
       try {
         return (await this.store.get(key)).body;
@@ -64,19 +62,19 @@ export class Checkpoints {
   }
 
   /** The newest intermediate checkpoint an update wrote, if any. */
-  async latestOfUpdate(ref: StackRef, updateId: string): Promise<{ sequence: number; body: Buffer } | undefined> {
-    const key = await lastKey(this.store, layout.updateCheckpointsPrefix(ref, updateId));
+  async latestOfUpdate(loc: StackLoc, updateId: string): Promise<{ sequence: number; body: Buffer } | undefined> {
+    const key = await lastKey(this.store, layout.updateCheckpointsPrefix(loc, updateId));
     if (!key) return undefined;
     const sequence = sequenceOfKey(key);
-    const body = await this.intermediate(ref, updateId, sequence);
+    const body = await this.intermediate(loc, updateId, sequence);
     return body && { sequence, body };
   }
 
   /** One intermediate checkpoint (write-once, so cacheable by update id and sequence). */
-  async intermediate(ref: StackRef, updateId: string, sequence: number): Promise<Buffer | undefined> {
+  async intermediate(loc: StackLoc, updateId: string, sequence: number): Promise<Buffer | undefined> {
     try {
       return await this.cache.getOrLoad(`${updateId}:seq:${sequence}`, async () =>
-        (await this.store.get(layout.updateCheckpointKey(ref, updateId, sequence))).body,
+        (await this.store.get(layout.updateCheckpointKey(loc, updateId, sequence))).body,
       );
     } catch (err) {
       if (isNotFound(err)) return undefined;

@@ -7,12 +7,11 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { layout, type StackRef } from '../storage/layout.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
 import { FulmarError, notFound } from '../domain/errors.js';
-import { cacheKeyOf, type StackMeta } from '../domain/stack-meta.js';
+import { cacheKeyOf, locOf, type StackMeta } from '../domain/stack-meta.js';
 import type { HistoryEntry } from '../domain/update-record.js';
 import { requireRole, type Principal } from '../domain/roles.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetaRegister } from './meta-register.js';
-import { refOf } from './checkpoints.js';
 import { stackLabel } from '../domain/stack-label.js';
 
 export class HistoryService {
@@ -46,7 +45,7 @@ export class HistoryService {
   private async entry(meta: StackMeta, version: number): Promise<HistoryEntry | undefined> {
     try {
       const body = await this.cache.getOrLoad(cacheKeyOf(meta, 'history', version), async () => {
-        const got = await this.store.get(layout.historyKey(refOf(meta), version));
+        const got = await this.store.get(layout.historyKey(locOf(meta), version));
         return got.body;
       });
       return JSON.parse(body.toString('utf8')) as HistoryEntry;

@@ -3,7 +3,7 @@
  * clear error when something else wrote the key.
  */
 import type { ObjectStore, PutOptions } from '../storage/object-store.js';
-import { isNotFound } from '../storage/storage-error.js';
+import { getOrUndefined } from '../storage/conditional-writes.js';
 import { FulmarError } from '../domain/errors.js';
 
 export const encodeJson = (value: unknown): Buffer => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
@@ -23,13 +23,8 @@ export interface JsonObject<T> {
 }
 
 export async function readJson<T>(store: ObjectStore, key: string): Promise<JsonObject<T> | undefined> {
-  try {
-    const obj = await store.get(key);
-    return { value: decodeJson<T>(key, obj.body), etag: obj.etag, storeTime: obj.storeTime };
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  const obj = await getOrUndefined(store, key);
+  return obj && { value: decodeJson<T>(key, obj.body), etag: obj.etag, storeTime: obj.storeTime };
 }
 
 export async function writeJson(store: ObjectStore, key: string, value: unknown, options: PutOptions = {}) {

@@ -6,17 +6,23 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout, SYSTEM_PREFIX, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict } from '../domain/errors.js';
-import { leaseIsLive, META_SCHEMA, type StackMeta } from '../domain/stack-meta.js';
+import { isTombstone, leaseIsDead, META_SCHEMA, registerState, type StackMeta } from '../domain/stack-meta.js';
+import type { Clock } from '../domain/clock.js';
+import type { Logger } from '../observability/logger.js';
+import { sweepStack } from './stack-sweep.js';
 import { requireRole, roleIn, visibleOrgs, type Principal } from '../domain/roles.js';
 import { stackLabel } from '../domain/stack-label.js';
 import { validateProjectName, validateStackName, validateTags } from '../domain/names.js';
 import type { SecretsService } from './secrets-service.js';
-import { MetaRegister, stackNotFound } from './meta-register.js';
-import { deletePrefix, mapLimit } from './prefix-ops.js';
+import type { MetaRegister } from './meta-register.js';
+import { mapLimit } from './prefix-ops.js';
 
 export const STACK_PAGE_SIZE = 100;
 /** Registers read per list request at most, so a selective tag filter cannot make one call unbounded. */
 const MAX_SCANNED_PER_PAGE = 500;
+
+/** A fresh incarnation id: its objects live under `i/<id>/` (docs/design.md, "Incarnations"). */
+export const newIncarnation = (): string => randomUUID().replaceAll('-', '');
 
 export interface CreateStackInput {
   stackName: string;
@@ -53,30 +59,31 @@ export class StackService {
     private readonly store: ObjectStore,
     private readonly register: MetaRegister,
     private readonly secrets: SecretsService,
+    private readonly clock: Clock,
+    private readonly log: Logger,
   ) {}
 
+  /**
+   * Creates the register of a new incarnation (docs/design.md, "Create"): create-once where the
+   * name was never used, or compare-and-swap over the tombstone it saw. Objects of earlier
+   * incarnations are never deleted before: they live under other keys and are swept after.
+   */
   async create(principal: Principal, org: string, project: string, input: CreateStackInput) {
     const ref = { org, project: validateProjectName(project), stack: validateStackName(input.stackName) };
     requireRole(principal, org, 'member', `organization '${org}'`);
     const tags = validateTags(input.tags ?? {});
     if (input.state !== undefined) validateInitialState(input.state);
+    const exists = () => conflict(`Stack '${ref.stack}' already exists in project '${ref.project}' of organization '${org}'.`);
 
-    const existing = await this.register.readRaw(ref);
-    if (existing && !existing.meta.deleted) {
-      throw conflict(`Stack '${ref.stack}' already exists in project '${ref.project}' of organization '${org}'.`);
-    }
-    if (existing?.meta.deleted) {
-      // A deleted incarnation may have left objects behind; its keys must not leak into ours.
-      await deletePrefix(this.store, layout.stackPrefix(ref), [layout.metaKey(ref)]);
-    }
     const stackId = randomUUID();
     const meta: StackMeta = {
       schema: META_SCHEMA,
       stackId,
+      incarnation: newIncarnation(),
       org,
       project: ref.project,
       stack: ref.stack,
-      createdAt: new Date().toISOString(),
+      createdAt: this.clock.now().toISOString(),
       version: 0,
       initialState: input.state,
       tags,
@@ -87,23 +94,25 @@ export class StackService {
       resourceCount: 0,
       nonce: '',
     };
-    if (!(await this.register.create(ref, meta, existing?.etag))) {
-      throw conflict(`Stack '${ref.stack}' already exists in project '${ref.project}' of organization '${org}'.`);
-    }
+    let replaced = false;
+    await this.register.mutateRaw(ref, async (snap) => {
+      if (snap && !isTombstone(snap.meta)) throw exists();
+      // A name that moved away is re-used only once its move has landed at the target.
+      if (snap) await this.settleTombstone?.(snap.meta);
+      replaced = Boolean(snap);
+      return { write: meta, result: undefined };
+    });
+    if (replaced) this.sweepLater(ref);
     return meta;
   }
 
-  /** Finishes a rename/transfer found half-done (set by the composition root: StackMover.finish). */
-  finishMove: ((source: StackMeta) => Promise<void>) | undefined;
+  /** Settles the move a tombstone records (set by the composition root: StackMover.settleTarget). */
+  settleTombstone: ((tombstone: StackMeta) => Promise<void>) | undefined;
 
   /** Reads a stack the principal may see (404 otherwise, to outsiders too). */
   async get(principal: Principal, ref: StackRef) {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
-    const raw = await this.register.readRaw(ref);
-    if (raw?.meta.renaming && this.finishMove) await this.finishMove(raw.meta);
-    if (raw?.meta.deleted && !raw.meta.renaming) await this.purge(ref);
-    if (!raw || raw.meta.deleted || raw.meta.renaming) throw stackNotFound(ref);
-    return raw.meta;
+    return (await this.register.read(ref)).meta;
   }
 
   async projectExists(principal: Principal, org: string, project: string): Promise<boolean> {
@@ -118,21 +127,33 @@ export class StackService {
     await this.register.mutate(ref, ({ meta }) => ({ write: { ...meta, tags: valid }, result: undefined }));
   }
 
+  /**
+   * Delete (docs/design.md, "Delete"): one compare-and-swap turns the live register into a
+   * tombstone — the commit point — then the incarnation's objects are swept. The tombstone stays:
+   * the register is never removed, so a create racing the delete can only win by CAS over it.
+   */
   async delete(principal: Principal, ref: StackRef, force: boolean) {
     requireRole(principal, ref.org, 'admin', stackLabel(ref));
     await this.register.mutate(ref, ({ meta, storeTime }) => {
-      if (leaseIsLive(meta.lease, storeTime)) throw conflict('Another update is currently in progress.');
+      if (meta.lease && !leaseIsDead(meta.lease, storeTime)) throw conflict('Another update is currently in progress.');
       // Exact text the CLI matches (pkg/backend/httpstate/client/client.go: isStackHasResourcesError).
       if (!force && meta.resourceCount > 0) throw badRequest('Stack still contains resources.');
-      return { write: { ...meta, deleted: true }, result: undefined };
+      return { write: { ...meta, lease: null, deleted: { at: storeTime.toISOString() } }, result: undefined };
     });
-    await this.purge(ref);
+    await this.sweep(ref);
   }
 
-  /** Removes a tombstoned stack's objects, then its register. Safe to repeat. */
-  async purge(ref: StackRef) {
-    await deletePrefix(this.store, layout.stackPrefix(ref), [layout.metaKey(ref)]);
-    await this.store.delete(layout.metaKey(ref));
+  /** Removes the objects of the name's dead incarnations; never throws (a later sweep retries). */
+  async sweep(ref: StackRef): Promise<void> {
+    try {
+      await sweepStack(this.store, this.register, ref);
+    } catch (err) {
+      this.log.warn({ err, stack: stackLabel(ref) }, 'could not sweep the objects of a dead incarnation');
+    }
+  }
+
+  private sweepLater(ref: StackRef): void {
+    void this.sweep(ref);
   }
 
   /**
@@ -170,7 +191,9 @@ export class StackService {
             scanned++;
             last = [org, project, chunk[i] as string];
             const meta = metas[i]?.meta;
-            if (meta && !meta.deleted && !meta.renaming && matchesTag(meta, filter)) stacks.push(meta);
+            // A stack moving away is still listed at its old name until the move lands.
+            const listed = meta && (registerState(meta) === 'live' || registerState(meta) === 'moving-out');
+            if (meta && listed && matchesTag(meta, filter)) stacks.push(meta);
             if (stacks.length >= STACK_PAGE_SIZE || scanned >= MAX_SCANNED_PER_PAGE) {
               more = true;
               break outer;

@@ -11,7 +11,7 @@ import { referenceLayout } from '../storage/layout.js';
 import { parseStackPath } from '../domain/stack-references.js';
 import { listAllKeys } from './json-objects.js';
 import { mapLimit } from './prefix-ops.js';
-import type { StackMeta } from '../domain/stack-meta.js';
+import { liveIncarnation, locOf, type StackMeta } from '../domain/stack-meta.js';
 import type { MetaRegister } from './meta-register.js';
 import type { Checkpoints } from './checkpoints.js';
 import { stackLabel } from '../domain/stack-label.js';
@@ -34,7 +34,7 @@ export class StateService {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     if (meta.lease) {
-      const running = await this.checkpoints.latestOfUpdate(ref, meta.lease.updateId);
+      const running = await this.checkpoints.latestOfUpdate(locOf(meta), meta.lease.updateId);
       if (running) return { bytes: running.body, gzip: false };
     }
     return this.committedExport(meta, meta.version, acceptsGzip);
@@ -89,7 +89,7 @@ export class StateService {
       const source = parseStackPath(key.slice(prefix.length).replace(/\.json$/, ''));
       if (!source) return undefined;
       const snap = await this.register.readRaw(source);
-      const live = snap && !snap.meta.deleted && !snap.meta.renaming && snap.meta.references?.includes(target);
+      const live = snap && liveIncarnation(snap.meta) !== undefined && snap.meta.references?.includes(target);
       if (!live) {
         await this.store.delete(key).catch(() => undefined);
         return undefined;

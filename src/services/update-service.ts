@@ -1,19 +1,22 @@
 /**
- * The update lifecycle (protocol §2.4, §5.2–5.6; DESIGN §4): create → start (lease + token) →
- * checkpoints and events (CheckpointWriter, EventService) → complete, which commits one version
- * (VersionCommitter). Cancel and lease takeover roll the dead update forward.
+ * The update lifecycle (pkg/backend/httpstate/client/client.go: CreateUpdate, StartUpdate,
+ * RenewUpdateLease, CompleteUpdate, CancelUpdate; docs/design.md, "Updates"): create → start
+ * (lease + token) → checkpoints and events (CheckpointWriter, EventService) → complete, which
+ * commits one version (VersionCommitter). Cancel and takeover of a dead lease commit the dead
+ * update's work the same way, so nothing it was told was saved is lost.
  */
 import { randomBytes } from 'node:crypto';
-import type { StackRef } from '../storage/layout.js';
+import type { StackLoc, StackRef } from '../storage/layout.js';
 import { conflict } from '../domain/errors.js';
-import { leaseIsLive, type Lease, type UpdateKind } from '../domain/stack-meta.js';
-import { nowSeconds, type ConfigValue, type UpdateRecord, type UpdateStatus } from '../domain/update-record.js';
+import { leaseIsDead, locOf, type FinalStatus, type Lease, type StackMeta, type UpdateKind } from '../domain/stack-meta.js';
+import type { ConfigValue, UpdateRecord, UpdateStatus } from '../domain/update-record.js';
+import { unixSeconds, type Clock } from '../domain/clock.js';
 import { requireRole, type Principal } from '../domain/roles.js';
 import { newUpdateId } from '../domain/names.js';
-import { freshNonce, type MetaRegister } from './meta-register.js';
+import { freshNonce, type MetaRegister, type MetaSnapshot } from './meta-register.js';
 import { hashToken, leaseLost, sameHash, type UpdateAuthorizer } from './update-auth.js';
 import { isTerminal, type UpdateRecords } from './update-records.js';
-import type { VersionCommitter } from './version-commit.js';
+import { sealed, type VersionCommitter } from './version-commit.js';
 import type { CheckpointWriter } from './checkpoint-writer.js';
 import { stackLabel } from '../domain/stack-label.js';
 
@@ -28,6 +31,9 @@ export interface UpdateProgram {
   environment: Record<string, string>;
 }
 
+/** A decide step that sealed a dead lease asks to be run again, to list after the seal. */
+const AGAIN = Symbol('again');
+
 export class UpdateService {
   constructor(
     private readonly register: MetaRegister,
@@ -36,20 +42,23 @@ export class UpdateService {
     private readonly committer: VersionCommitter,
     private readonly writer: CheckpointWriter,
     private readonly leaseSeconds: number,
+    private readonly clock: Clock,
   ) {}
+
+  private now = () => unixSeconds(this.clock.now());
 
   async create(principal: Principal, ref: StackRef, kind: Exclude<UpdateKind, 'import'>, program: UpdateProgram) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
-    await this.register.read(ref);
+    const { meta } = await this.register.read(ref);
     const id = newUpdateId();
     const record: UpdateRecord = {
       id,
       // `pulumi preview` creates a `preview`; `up`'s preview phase is an `update` with dryRun
-      // (protocol §2.4.1) — both are recorded as previews and never enter the history.
+      // (client.go: CreateUpdate) — both are recorded as previews and never enter the history.
       kind,
       dryRun: program.dryRun || kind === 'preview',
       status: 'not started',
-      createdAt: nowSeconds(),
+      createdAt: this.now(),
       author: principal.login,
       program: { name: program.name, runtime: program.runtime, main: program.main, description: program.description },
       message: program.message,
@@ -57,102 +66,145 @@ export class UpdateService {
       config: program.config,
       nonce: freshNonce(),
     };
-    await this.records.create(ref, record);
+    await this.records.create(locOf(meta), record);
     return { updateID: id };
   }
 
   async start(principal: Principal, ref: StackRef, updateId: string, tags: Record<string, string> | undefined) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
-    const { record } = await this.records.read(ref, updateId);
+    const { meta: current } = await this.register.read(ref);
+    const loc = locOf(current);
+    const { record } = await this.records.read(loc, updateId);
     if (record.status !== 'not started') throw conflict(`update '${updateId}' has already been started`);
     const token = randomBytes(32).toString('base64url');
     const tokenHash = hashToken(token);
-    const startedAt = nowSeconds();
+    const startedAt = this.now();
 
     let version: number;
     if (record.dryRun) {
-      // Previews never write state, so they take no lease (protocol §5.2 leaves it to us).
-      version = (await this.register.read(ref)).meta.version;
+      // Previews never write state, so they take no lease.
+      version = current.version;
     } else {
-      version = await this.register.mutate(ref, async (snap) => {
-        let meta = snap.meta;
-        if (meta.lease && meta.lease.updateId !== updateId) {
-          if (leaseIsLive(meta.lease, snap.storeTime)) {
-            // The CLI shows this with its update-conflict guidance (backend.go: createAndStartUpdate).
-            throw conflict('Another update is currently in progress.');
-          }
-          meta = await this.committer.rollForward(meta, meta.lease, 'failed');
-        }
-        const next = meta.version + 1;
-        const lease: Lease = {
-          updateId,
-          kind: record.kind,
-          version: next,
-          tokenHash,
-          epoch: meta.leaseEpoch + 1,
-          renewedAt: snap.storeTime.toISOString(),
-          durationSeconds: this.leaseSeconds,
-          author: principal.login,
-          startedAt,
-        };
-        // Start tags replace the stack's tags (protocol §2.4.2).
-        return { write: { ...meta, lease, leaseEpoch: lease.epoch, tags: tags ?? meta.tags }, result: next };
-      });
+      version = await this.takeLease(ref, loc, (snap, meta) => ({
+        updateId,
+        kind: record.kind,
+        version: meta.version + 1,
+        tokenHash,
+        epoch: meta.leaseEpoch + 1,
+        renewedAt: snap.storeTime.toISOString(),
+        durationSeconds: this.leaseSeconds,
+        author: principal.login,
+        startedAt,
+      }), tags);
     }
-    await this.records.mutate(ref, updateId, (r) => ({ ...r, status: 'running', startTime: startedAt, version, tokenHash }));
+    await this.records.mutate(loc, updateId, (r) => (isTerminal(r.status) ? undefined : { ...r, status: 'running', startTime: startedAt, version, tokenHash }));
     return {
       version,
       token,
       tokenExpiration: startedAt + this.leaseSeconds,
-      // Journaling is not offered yet; 0 makes the CLI send checkpoints (protocol §5.5).
+      // Journaling is not offered yet; 0 makes the CLI send checkpoints (client.go: StartUpdate).
       journalVersion: 0,
     };
   }
 
-  async renewLease(ref: StackRef, updateId: string, token: string) {
-    const hash = hashToken(token);
-    const auth = await this.auth.authorize(ref, updateId, token);
-    if (auth.record?.dryRun) return { token, tokenExpiration: nowSeconds() + this.leaseSeconds };
-    if (!auth.lease) throw leaseLost(); // 403 stops the CLI's renewals (state.go: RenewLeaseFunc)
-    await this.register.mutate(ref, ({ meta, storeTime }) => {
-      const lease = meta.lease;
-      if (!lease || lease.updateId !== updateId || !sameHash(hash, lease.tokenHash)) throw leaseLost();
-      return { write: { ...meta, lease: { ...lease, renewedAt: storeTime.toISOString() } }, result: undefined };
-    });
-    return { token, tokenExpiration: nowSeconds() + this.leaseSeconds };
+  /**
+   * Takes the stack's lease for a new holder. A dead holder (expired, or sealed: a commit in
+   * progress) is first committed — sealed in one CAS, then listed and committed in the same CAS
+   * that installs the new lease — so what it was told was saved stays. Refused (409) when the
+   * incarnation changed since `loc` was read: the update's objects belong to a dead stack.
+   */
+  private async takeLease(
+    ref: StackRef,
+    loc: StackLoc,
+    leaseFor: (snap: MetaSnapshot, meta: StackMeta) => Lease,
+    tags?: Record<string, string>,
+  ): Promise<number> {
+    for (;;) {
+      let dead: { meta: StackMeta; updateId: string; status: FinalStatus } | undefined;
+      const outcome = await this.register.mutate<number | typeof AGAIN>(ref, async (snap) => {
+        dead = undefined;
+        let meta = snap.meta;
+        if (meta.incarnation !== loc.incarnation) throw conflict(`${stackLabel(ref)} was deleted and created again; please retry`);
+        const held = meta.lease;
+        if (held) {
+          // The CLI shows this with its update-conflict guidance (backend.go: createAndStartUpdate).
+          if (!leaseIsDead(held, snap.storeTime)) throw conflict('Another update is currently in progress.');
+          if (!held.sealed) return { write: sealed(meta, 'failed'), result: AGAIN };
+          dead = { meta, updateId: held.updateId, status: held.sealed.status };
+          meta = await this.committer.committed(meta, held);
+        }
+        const lease = leaseFor(snap, meta);
+        // Start tags replace the stack's tags (client.go: StartUpdate sends them all).
+        return { write: { ...meta, lease, leaseEpoch: lease.epoch, tags: tags ?? meta.tags }, result: lease.version };
+      });
+      if (dead) await this.committer.afterCommit(dead.meta, dead.updateId, dead.status);
+      if (outcome !== AGAIN) return outcome;
+    }
   }
 
-  /** `POST …/complete` — idempotent: a retry after a lost answer finds the work done and says 200. */
-  async complete(ref: StackRef, updateId: string, token: string, status: 'succeeded' | 'failed' | 'cancelled') {
+  async renewLease(ref: StackRef, updateId: string, token: string) {
+    const auth = await this.auth.authorizeRunning(ref, updateId, token);
+    if (!auth.lease) return { token, tokenExpiration: this.now() + this.leaseSeconds };
+    const hash = hashToken(token);
+    await this.register.mutate(ref, ({ meta, storeTime }) => {
+      const lease = meta.lease;
+      // 403 stops the CLI's renewals (pkg/backend/httpstate/state.go: RenewLeaseFunc).
+      if (!lease || lease.updateId !== updateId || lease.sealed || !sameHash(hash, lease.tokenHash)) throw leaseLost();
+      return { write: { ...meta, lease: { ...lease, renewedAt: storeTime.toISOString() } }, result: undefined };
+    });
+    return { token, tokenExpiration: this.now() + this.leaseSeconds };
+  }
+
+  /**
+   * `POST …/complete`. Idempotent: a retry after a lost answer finds the work done and says 200.
+   * Refused (403) when the update was cancelled or taken over first: its version was committed
+   * as failed, with every checkpoint acknowledged before that.
+   */
+  async complete(ref: StackRef, updateId: string, token: string, status: FinalStatus) {
     const auth = await this.auth.authorize(ref, updateId, token);
-    const final: UpdateStatus = status;
+    const loc = locOf(auth.snap.meta);
     if (auth.lease) {
-      await this.committer.commit(ref, updateId, status === 'succeeded' ? 'succeeded' : 'failed');
-    } else if (auth.record && !auth.record.dryRun && !isTerminal(auth.record.status)) {
-      // The lease is gone but the record was never finished: either our own earlier attempt
-      // committed and crashed before this step, or the update was cancelled / taken over.
-      const committed = auth.snap.meta.version >= (auth.record.version ?? Infinity);
-      if (!committed) throw leaseLost();
+      const sealedAs = await this.committer.sealAndCommit(ref, updateId, status);
+      if (sealedAs !== undefined) {
+        if (sealedAs !== status) throw leaseLost();
+        return;
+      }
     }
-    await this.records.finish(ref, updateId, final);
+    const { record } = await this.records.read(loc, updateId);
+    if (record.dryRun) {
+      if (!isTerminal(record.status)) await this.records.finish(loc, updateId, status);
+      else if (record.status !== status) throw leaseLost();
+      return;
+    }
+    // The lease is gone: our own earlier attempt committed, or a cancel or takeover did.
+    const ended = isTerminal(record.status) ? record.status : await this.finishFromHistory(auth.snap.meta, updateId, record.version ?? 0);
+    if (ended !== status) throw leaseLost();
+  }
+
+  private async finishFromHistory(meta: StackMeta, updateId: string, version: number): Promise<UpdateStatus | undefined> {
+    const entry = await this.committer.historyEntry(meta, version);
+    if (entry?.updateId !== updateId) return undefined;
+    const status: FinalStatus = entry.status ?? (entry.result === 'succeeded' ? 'succeeded' : 'failed');
+    return (await this.records.finish(locOf(meta), updateId, status)).status;
   }
 
   /** `POST …/cancel` (API token): ends the update; a non-preview's newest checkpoint is committed. */
   async cancel(principal: Principal, ref: StackRef, updateId: string) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
-    const { record } = await this.records.read(ref, updateId);
+    const { meta } = await this.register.read(ref);
+    const loc = locOf(meta);
+    const { record } = await this.records.read(loc, updateId);
     if (isTerminal(record.status)) return;
-    await this.register.mutate(ref, async ({ meta }) => {
-      if (meta.lease?.updateId !== updateId) return { result: undefined };
-      return { write: await this.committer.rollForward(meta, meta.lease, 'failed'), result: undefined };
-    });
-    await this.records.finish(ref, updateId, 'cancelled');
+    if (!record.dryRun && (await this.committer.sealAndCommit(ref, updateId, 'cancelled')) !== undefined) return;
+    if (!record.dryRun && (await this.finishFromHistory(meta, updateId, record.version ?? 0))) return;
+    await this.records.finish(loc, updateId, 'cancelled');
   }
 
-  /** `GET …/update/{id}` (protocol §2.3.3): status, polled by `stack import` and `state` edits. */
+  /** `GET …/update/{id}`: status, polled by `stack import` and `state` edits (backend.go: waitForUpdate). */
   async status(principal: Principal, ref: StackRef, updateId: string) {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
-    const { record } = await this.records.read(ref, updateId);
+    const { meta } = await this.register.read(ref);
+    const { record } = await this.records.read(locOf(meta), updateId);
     return {
       status: record.status === 'cancelled' ? 'failed' : record.status,
       kind: record.dryRun ? 'preview' : record.kind,
@@ -167,17 +219,25 @@ export class UpdateService {
     };
   }
 
-  /** `POST S/import` (seed 000): one shot — reserve a version, store the state, commit. */
+  /**
+   * `POST S/import` (docs/design.md, "Import"): the deployment is written first, under a fresh
+   * update of the current incarnation; then a lease is taken already sealed — nothing else will be
+   * written, so any pod that meets it may commit it at once — and committed. Answered 200 only once
+   * the version is committed in the same incarnation.
+   */
   async importDeployment(principal: Principal, ref: StackRef, untypedDeployment: Buffer) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
+    const { meta } = await this.register.read(ref);
+    const loc = locOf(meta);
     const id = newUpdateId();
+    const now = this.now();
     const record: UpdateRecord = {
       id,
       kind: 'import',
       dryRun: false,
       status: 'running',
-      createdAt: nowSeconds(),
-      startTime: nowSeconds(),
+      createdAt: now,
+      startTime: now,
       author: principal.login,
       program: { name: ref.project, runtime: '', main: '', description: '' },
       message: '',
@@ -185,30 +245,25 @@ export class UpdateService {
       config: {},
       nonce: freshNonce(),
     };
-    await this.register.read(ref);
-    await this.records.create(ref, record);
-    const version = await this.register.mutate(ref, async (snap) => {
-      let meta = snap.meta;
-      if (meta.lease) {
-        if (leaseIsLive(meta.lease, snap.storeTime)) throw conflict('Another update is currently in progress.');
-        meta = await this.committer.rollForward(meta, meta.lease, 'failed');
-      }
-      const lease: Lease = {
-        updateId: id,
-        kind: 'import',
-        version: meta.version + 1,
-        tokenHash: '',
-        epoch: meta.leaseEpoch + 1,
-        renewedAt: snap.storeTime.toISOString(),
-        durationSeconds: this.leaseSeconds,
-        author: principal.login,
-        startedAt: record.createdAt,
-      };
-      return { write: { ...meta, lease, leaseEpoch: lease.epoch }, result: lease.version };
-    });
-    await this.writer.writeIntermediate(ref, id, 1, untypedDeployment);
-    await this.committer.commit(ref, id, 'succeeded');
-    await this.records.mutate(ref, id, (r) => ({ ...r, status: 'succeeded', endTime: nowSeconds(), version }));
+    await this.records.create(loc, record);
+    await this.writer.writeIntermediate(loc, id, 1, untypedDeployment);
+    const version = await this.takeLease(ref, loc, (snap, current) => ({
+      updateId: id,
+      kind: 'import',
+      version: current.version + 1,
+      tokenHash: '',
+      epoch: current.leaseEpoch + 1,
+      renewedAt: snap.storeTime.toISOString(),
+      durationSeconds: this.leaseSeconds,
+      author: principal.login,
+      startedAt: now,
+      sealed: { status: 'succeeded' },
+    }));
+    await this.records.mutate(loc, id, (r) => (isTerminal(r.status) ? undefined : { ...r, version }));
+    await this.committer.finishSealed(ref, id);
+    const after = await this.register.read(ref);
+    const committed = after.meta.incarnation === loc.incarnation && after.meta.lease?.updateId !== id && after.meta.version >= version;
+    if (!committed) throw conflict(`the import into ${stackLabel(ref)} could not be committed; please retry`);
     return { updateId: id, version };
   }
 }
@@ -225,4 +280,3 @@ function resultOf(status: UpdateStatus): string {
       return status;
   }
 }
-

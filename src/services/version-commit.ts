@@ -1,60 +1,101 @@
 /**
- * Committing a version (DESIGN §4): the version's checkpoint and history entry are written
- * create-once, then the register is compare-and-swapped — the commit point. The same steps
- * roll a dead or cancelled update forward, so what it created stays recorded.
+ * Committing a version (docs/design.md, "Commit"): seal, then list, then commit.
+ *
+ *  1. seal: CAS `lease.sealed = {status}` onto the register. From here no checkpoint of the update
+ *     is acknowledged (CheckpointWriter confirms the lease is unsealed AFTER its object landed), so
+ *     every acknowledged checkpoint is already in the bucket;
+ *  2. list the update's checkpoints and write the newest as `checkpoints/<v>.json`, and the history
+ *     entry `history/<v>.json` — both create-once: version v belongs to this sealed lease alone, so
+ *     an object already there is an earlier attempt of this same commit;
+ *  3. CAS the register: `version = v`, lease cleared — the commit point;
+ *  4. finish the update record with the sealed status.
+ *
+ * Complete, cancel, takeover of a dead lease and import all take these steps; any pod that meets
+ * a sealed lease may run steps 2–4 for it.
  */
 import type { ObjectStore } from '../storage/object-store.js';
-import { isNotFound, isPreconditionFailed } from '../storage/storage-error.js';
+import { createOnce, getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, referenceLayout, type StackRef } from '../storage/layout.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
 import { parseStackPath, referencedStacks } from '../domain/stack-references.js';
-import { cacheKeyOf, resourceCountOf, type Lease, type StackMeta } from '../domain/stack-meta.js';
-import { nowSeconds, type HistoryEntry, type UpdateRecord } from '../domain/update-record.js';
+import { cacheKeyOf, locOf, refOf, resourceCountOf, type FinalStatus, type Lease, type StackMeta } from '../domain/stack-meta.js';
+import type { HistoryEntry, UpdateRecord } from '../domain/update-record.js';
+import { unixSeconds, type Clock } from '../domain/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetaRegister } from './meta-register.js';
-import { Checkpoints, refOf } from './checkpoints.js';
+import type { Checkpoints } from './checkpoints.js';
+import type { UpdateRecords } from './update-records.js';
 import { deletePrefix } from './prefix-ops.js';
-import { readJson, writeJson } from './json-objects.js';
+import { encodeJson, readJson, writeJson } from './json-objects.js';
+
+/** The register with the lease sealed (step 1), for a decide step that must seal before it lists. */
+export const sealed = (meta: StackMeta, status: FinalStatus): StackMeta => ({
+  ...meta,
+  lease: meta.lease && { ...meta.lease, sealed: meta.lease.sealed ?? { status } },
+});
 
 export class VersionCommitter {
   constructor(
     private readonly store: ObjectStore,
     private readonly register: MetaRegister,
     private readonly checkpoints: Checkpoints,
+    private readonly records: UpdateRecords,
     private readonly cache: ImmutableCache,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
-  /** Commits the lease holder's work as its version; safe to repeat after a crash. */
-  async commit(ref: StackRef, updateId: string, result: 'succeeded' | 'failed') {
-    await this.register.mutate(ref, async ({ meta }) => {
-      if (meta.lease?.updateId !== updateId) return { result: undefined }; // already committed
-      return { write: await this.rollForward(meta, meta.lease, result), result: undefined };
+  /**
+   * Steps 1–4 for `updateId`. Returns the status the update was sealed with — ours, or an earlier
+   * seal's (a cancel that came first) — or undefined when the update no longer holds the stack.
+   */
+  async sealAndCommit(ref: StackRef, updateId: string, status: FinalStatus): Promise<FinalStatus | undefined> {
+    const sealedAs = await this.register.mutate(ref, ({ meta }) => {
+      const lease = meta.lease;
+      if (lease?.updateId !== updateId) return { result: undefined };
+      if (lease.sealed) return { result: lease.sealed.status };
+      return { write: sealed(meta, status), result: status };
     });
-    // Intermediate checkpoints are redundant once a version is committed.
-    deletePrefix(this.store, layout.updateCheckpointsPrefix(ref, updateId)).catch((err: unknown) =>
+    if (sealedAs) await this.finishSealed(ref, updateId);
+    return sealedAs;
+  }
+
+  /** Steps 2–4 for a sealed lease; idempotent, any pod. */
+  async finishSealed(ref: StackRef, updateId: string): Promise<void> {
+    const done = await this.register.mutate(ref, async ({ meta }) => {
+      const lease = meta.lease;
+      if (lease?.updateId !== updateId || !lease.sealed) return { result: undefined };
+      return { write: await this.committed(meta, lease), result: { meta, status: lease.sealed.status } };
+    });
+    if (done) await this.afterCommit(done.meta, updateId, done.status);
+  }
+
+  /** After the commit point: the record says how it ended; intermediate checkpoints go. */
+  async afterCommit(meta: StackMeta, updateId: string, status: FinalStatus): Promise<void> {
+    const loc = locOf(meta);
+    await this.records.finish(loc, updateId, status).catch((err: unknown) =>
+      this.log.warn({ err, updateId }, 'could not finish the update record (history has the outcome)'),
+    );
+    deletePrefix(this.store, layout.updateCheckpointsPrefix(loc, updateId)).catch((err: unknown) =>
       this.log.warn({ err, updateId }, 'could not remove intermediate checkpoints'),
     );
   }
 
   /**
-   * The writes that precede the commit point (the register CAS): the version's checkpoint and
-   * history entry, both create-once. Version `lease.version` belongs to this lease alone, so an
-   * object already there was written by an earlier attempt of this same commit.
+   * Step 2 for a sealed lease, and the register that commits it (step 3 is the caller's CAS):
+   * the version's checkpoint and history entry, both create-once.
    */
-  async rollForward(meta: StackMeta, lease: Lease, result: 'succeeded' | 'failed'): Promise<StackMeta> {
-    const ref = refOf(meta);
+  async committed(meta: StackMeta, lease: Lease): Promise<StackMeta> {
+    const loc = locOf(meta);
     const v = lease.version;
-    const key = layout.checkpointKey(ref, v);
-    const latest = await this.checkpoints.latestOfUpdate(ref, lease.updateId);
-    let body = latest?.body;
-    if (!body) body = await this.existing(key);
-    if (!body) body = await this.checkpoints.committed(meta, meta.version);
-    try {
-      await this.store.put(key, body, { ifNoneMatch: '*', contentType: 'application/json' });
-    } catch (err) {
-      if (!isPreconditionFailed(err)) throw err;
-      body = (await this.existing(key)) ?? body;
+    const status = lease.sealed?.status ?? 'failed';
+    const key = layout.checkpointKey(loc, v);
+    let body = (await getOrUndefined(this.store, key))?.body;
+    if (!body) {
+      const latest = await this.checkpoints.latestOfUpdate(loc, lease.updateId);
+      const candidate = latest?.body ?? (await this.checkpoints.committed(meta, meta.version));
+      if (!(await createOnce(this.store, key, candidate))) body = (await this.store.get(key)).body;
+      else body = candidate;
     }
     this.cache.set(cacheKeyOf(meta, 'checkpoint', v), body);
     const { resourceCount, references } = summarize(body, meta.org);
@@ -63,10 +104,10 @@ export class VersionCommitter {
       references
         .map(parseStackPath)
         .filter((t): t is StackRef => !!t)
-        .map((target) => writeJson(this.store, referenceLayout.key(target, ref), { since: v })),
+        .map((target) => writeJson(this.store, referenceLayout.key(target, refOf(meta)), { since: v })),
     );
-    const record = await readJson<UpdateRecord>(this.store, layout.updateKey(ref, lease.updateId));
-    const now = nowSeconds();
+    const record = await readJson<UpdateRecord>(this.store, layout.updateKey(loc, lease.updateId));
+    const now = unixSeconds(this.clock.now());
     const entry: HistoryEntry = {
       updateId: lease.updateId,
       kind: lease.kind,
@@ -75,26 +116,20 @@ export class VersionCommitter {
       message: record?.value.message ?? '',
       environment: record?.value.environment ?? {},
       config: record?.value.config ?? {},
-      result,
+      result: status === 'succeeded' ? 'succeeded' : 'failed',
+      status,
       version: v,
       ...(record?.value.resourceChanges && { resourceChanges: record.value.resourceChanges }),
       resourceCount,
     };
-    try {
-      await writeJson(this.store, layout.historyKey(ref, v), entry, { ifNoneMatch: '*' });
-    } catch (err) {
-      if (!isPreconditionFailed(err)) throw err;
-    }
+    await createOnce(this.store, layout.historyKey(loc, v), encodeJson(entry));
     return { ...meta, version: v, lease: null, lastUpdate: now, resourceCount, references };
   }
 
-  private async existing(key: string): Promise<Buffer | undefined> {
-    try {
-      return (await this.store.get(key)).body;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  /** The history entry of version v, if it was written (by any attempt of its commit). */
+  async historyEntry(meta: StackMeta, version: number): Promise<HistoryEntry | undefined> {
+    if (!Number.isSafeInteger(version) || version < 1) return undefined;
+    return (await readJson<HistoryEntry>(this.store, layout.historyKey(locOf(meta), version)))?.value;
   }
 }
 
@@ -107,4 +142,3 @@ function summarize(body: Buffer, org: string): { resourceCount: number; referenc
     return { resourceCount: 0, references: [] };
   }
 }
-

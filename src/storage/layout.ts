@@ -4,7 +4,7 @@
  * already been validated by src/domain/names.ts, so they contain no `/` and no `..`.
  */
 
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 
 /** Written once at first start: `{"layout": 1, "createdAt": "…"}`. */
 export const LAYOUT_KEY = 'fulmar.json';
@@ -24,38 +24,58 @@ export const layout = {
   probeKey: (nonce: string) => `${SYSTEM_PREFIX}probe/${nonce}`,
   /** Proves the configured master keyring can unwrap what earlier pods wrapped. */
   keyCanaryKey: () => `${SYSTEM_PREFIX}secrets-canary.json`,
-  /** A rename in progress; any pod finishes it (see services/rename). */
-  renameMarkerKey: (org: string, project: string, stack: string) =>
-    `${SYSTEM_PREFIX}renames/${org}/${project}/${stack}.json`,
-  renamesPrefix: () => `${SYSTEM_PREFIX}renames/`,
-
   orgPrefix: (org: string) => `${org}/`,
   projectPrefix: (org: string, project: string) => `${org}/${project}/`,
   stackPrefix: (s: StackRef) => `${s.org}/${s.project}/${s.stack}/`,
   /** The stack register: the only stack object ever overwritten (always by compare-and-swap). */
   metaKey: (s: StackRef) => `${layout.stackPrefix(s)}meta.json`,
+  /** Where the objects of every incarnation of a name live (layout 2). */
+  incarnationsPrefix: (s: StackRef) => `${layout.stackPrefix(s)}i/`,
+  /**
+   * Where the objects of ONE incarnation live. A register written by layout 1 has no
+   * incarnation; its objects sit directly under the stack prefix, where layout 1 put them.
+   */
+  objectsPrefix: (s: StackLoc) => (s.incarnation ? `${layout.incarnationsPrefix(s)}${s.incarnation}/` : layout.stackPrefix(s)),
   /** The deployment committed as version `v`; write-once. */
-  checkpointKey: (s: StackRef, version: number) => `${layout.stackPrefix(s)}checkpoints/${pad(version)}.json`,
+  checkpointKey: (s: StackLoc, version: number) => `${layout.objectsPrefix(s)}checkpoints/${pad(version)}.json`,
   /** The history entry (UpdateInfo) of version `v`; write-once. */
-  historyKey: (s: StackRef, version: number) => `${layout.stackPrefix(s)}history/${pad(version)}.json`,
+  historyKey: (s: StackLoc, version: number) => `${layout.objectsPrefix(s)}history/${pad(version)}.json`,
   /** An update record (kind, status, result, version, config, metadata, times). */
-  updateKey: (s: StackRef, updateId: string) => `${layout.stackPrefix(s)}updates/${updateId}.json`,
-  updatesPrefix: (s: StackRef) => `${layout.stackPrefix(s)}updates/`,
+  updateKey: (s: StackLoc, updateId: string) => `${layout.objectsPrefix(s)}updates/${updateId}.json`,
+  updatesPrefix: (s: StackLoc) => `${layout.objectsPrefix(s)}updates/`,
   /** Intermediate checkpoints of a running update, write-once by sequence number. */
-  updateCheckpointKey: (s: StackRef, updateId: string, sequence: number) =>
-    `${layout.stackPrefix(s)}updates/${updateId}/checkpoints/${pad(sequence)}.json`,
-  updateCheckpointsPrefix: (s: StackRef, updateId: string) =>
-    `${layout.stackPrefix(s)}updates/${updateId}/checkpoints/`,
+  updateCheckpointKey: (s: StackLoc, updateId: string, sequence: number) =>
+    `${layout.objectsPrefix(s)}updates/${updateId}/checkpoints/${pad(sequence)}.json`,
+  updateCheckpointsPrefix: (s: StackLoc, updateId: string) => `${layout.objectsPrefix(s)}updates/${updateId}/checkpoints/`,
   /** Engine-event batches, write-once, keyed by the first and last sequence they hold. */
-  updateEventsKey: (s: StackRef, updateId: string, first: number, last: number) =>
-    `${layout.stackPrefix(s)}updates/${updateId}/events/${pad(first)}-${pad(last)}.json`,
-  updateEventsPrefix: (s: StackRef, updateId: string) => `${layout.stackPrefix(s)}updates/${updateId}/events/`,
+  updateEventsKey: (s: StackLoc, updateId: string, first: number, last: number) =>
+    `${layout.objectsPrefix(s)}updates/${updateId}/events/${pad(first)}-${pad(last)}.json`,
+  updateEventsPrefix: (s: StackLoc, updateId: string) => `${layout.objectsPrefix(s)}updates/${updateId}/events/`,
 } as const;
 
 export interface StackRef {
   readonly org: string;
   readonly project: string;
   readonly stack: string;
+}
+
+/** A stack name together with the incarnation whose objects are meant (see `objectsPrefix`). */
+export interface StackLoc extends StackRef {
+  readonly incarnation?: string;
+}
+
+/** Sequence and version numbers are zero-padded to 10 digits: larger ones would break key order. */
+export const MAX_SEQUENCE = 9_999_999_999;
+
+/**
+ * The incarnation a key under a stack's prefix belongs to: `i/<incarnation>/…` → that id; the
+ * register itself → undefined; anything else under the prefix → '' (a layout-1 object).
+ */
+export function incarnationOfKey(s: StackRef, key: string): string | undefined {
+  const rel = key.slice(layout.stackPrefix(s).length);
+  if (rel === 'meta.json') return undefined;
+  if (rel.startsWith('i/')) return rel.slice(2, rel.indexOf('/', 2) === -1 ? undefined : rel.indexOf('/', 2));
+  return '';
 }
 
 /** Parses the number out of a zero-padded key segment such as `…/checkpoints/0000000007.json`. */

@@ -4,6 +4,7 @@
  */
 import type { ListOptions, ListPage, ObjectInfo, ObjectStore, PutOptions, PutResult, StoredObject } from './object-store.js';
 import { StorageError } from './storage-error.js';
+import { systemClock, type Clock } from '../domain/clock.js';
 import { compareKeys, etagOf, validateKey } from './object-keys.js';
 import { cursorWants, listWithWalker, type ListCursor } from './list-page.js';
 
@@ -15,13 +16,15 @@ interface Entry {
 
 export class MemoryStore implements ObjectStore {
   readonly kind = 'memory';
+  /** The store's own clock (storeTime, lastModified): tests pass a ManualClock to age leases. */
+  constructor(private readonly clock: Clock = systemClock) {}
   private readonly objects = new Map<string, Entry>();
   /** Keys in UTF-8 order, so a page costs a binary search plus the page, not a sort. */
   private readonly sorted: string[] = [];
 
   async get(key: string): Promise<StoredObject> {
     const entry = this.entry(key);
-    return { ...this.info(key, entry), body: Buffer.from(entry.body), storeTime: new Date() };
+    return { ...this.info(key, entry), body: Buffer.from(entry.body), storeTime: this.clock.now() };
   }
 
   async head(key: string): Promise<ObjectInfo> {
@@ -40,7 +43,7 @@ export class MemoryStore implements ObjectStore {
     const etag = etagOf(body);
     if (!current) this.sorted.splice(this.indexOf(key), 0, key);
     // Copy: the caller may reuse its buffer.
-    this.objects.set(key, { body: Buffer.from(body), etag, lastModified: new Date() });
+    this.objects.set(key, { body: Buffer.from(body), etag, lastModified: this.clock.now() });
     return { etag };
   }
 

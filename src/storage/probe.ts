@@ -114,10 +114,24 @@ export async function ensureLayoutMarker(store: ObjectStore, now: Date = new Dat
       `the bucket holds bucket layout version ${version}, newer than this Fulmar understands (${LAYOUT_VERSION}); upgrade Fulmar`,
     );
   }
-  if (version < LAYOUT_VERSION) {
-    throw new BucketCheckError('layout', `the bucket holds bucket layout version ${version}, and this Fulmar cannot migrate it to ${LAYOUT_VERSION}`);
-  }
+  if (version === 1) return upgradeFromLayout1(store, existing.etag, parsed as LayoutMarker, now);
   return parsed as LayoutMarker;
+}
+
+/**
+ * Layout 2 reads every layout-1 object where layout 1 put it (a register without an incarnation
+ * keeps its objects at the layout-1 keys; docs/layout.md), so the upgrade is the marker alone,
+ * compare-and-swapped so that a pod of layout 1 refuses the bucket from then on.
+ */
+async function upgradeFromLayout1(store: ObjectStore, etag: string, old: LayoutMarker, now: Date): Promise<LayoutMarker> {
+  const marker = { ...old, layout: LAYOUT_VERSION, upgradedFrom: 1, upgradedAt: now.toISOString() };
+  try {
+    await store.put(LAYOUT_KEY, Buffer.from(`${JSON.stringify(marker, null, 2)}\n`), { ifMatch: etag, contentType: 'application/json' });
+  } catch (err) {
+    // Another pod upgraded it first.
+    if (!isPreconditionFailed(err)) throw err;
+  }
+  return marker;
 }
 
 /** Everything a pod checks before serving: conditional writes enforced, layout understood. */

@@ -11,6 +11,7 @@ import type { ObjectStore } from '../../src/storage/object-store.js';
 import { buildServices } from '../../src/services/build-services.js';
 import { createApp } from '../../src/http/app.js';
 import type { Services } from '../../src/http/services.js';
+import type { Clock } from '../../src/domain/clock.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const ACCEPT = 'application/vnd.pulumi+9';
@@ -23,7 +24,7 @@ export interface TestApi {
 /** One app ("pod") over the store; several over one store behave like pods sharing a bucket. */
 export function makeApi(
   store: ObjectStore,
-  options: { keyring?: { id: string; key: Buffer }[]; leaseSeconds?: number } = {},
+  options: { keyring?: { id: string; key: Buffer }[]; leaseSeconds?: number; clock?: Clock } = {},
 ): TestApi {
   const services = buildServices({
     store,
@@ -34,6 +35,7 @@ export function makeApi(
     leaseSeconds: options.leaseSeconds ?? 300,
     maxBodyBytes: 8 * 1024 * 1024,
     deltaCutoffBytes: 0,
+    clock: options.clock,
   });
   return { app: createApp(services), services };
 }
