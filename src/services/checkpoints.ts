@@ -5,7 +5,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { ObjectStore } from '../storage/object-store.js';
-import { isNotFound } from '../storage/storage-error.js';
+import { getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, sequenceOfKey, type StackLoc } from '../storage/layout.js';
 import { cacheKeyOf, locOf, type StackMeta } from '../domain/stack-meta.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
@@ -40,14 +40,9 @@ export class Checkpoints {
     }
     const key = layout.checkpointKey(locOf(meta), version);
     return this.cache.getOrLoad(cacheKeyOf(meta, 'checkpoint', version), async () => {
-      try {
-        return (await this.store.get(key)).body;
-      } catch (err) {
-        if (isNotFound(err)) {
-          throw new FulmarError('internal', `version ${version} is committed but ${key} is missing from the bucket`);
-        }
-        throw err;
-      }
+      const got = await getOrUndefined(this.store, key);
+      if (!got) throw new FulmarError('internal', `version ${version} is committed but ${key} is missing from the bucket`);
+      return got.body;
     });
   }
 
@@ -72,14 +67,12 @@ export class Checkpoints {
 
   /** One intermediate checkpoint (write-once, so cacheable by update id and sequence). */
   async intermediate(loc: StackLoc, updateId: string, sequence: number): Promise<Buffer | undefined> {
-    try {
-      return await this.cache.getOrLoad(`${updateId}:seq:${sequence}`, async () =>
-        (await this.store.get(layout.updateCheckpointKey(loc, updateId, sequence))).body,
-      );
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const cacheKey = `${updateId}:seq:${sequence}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const got = await getOrUndefined(this.store, layout.updateCheckpointKey(loc, updateId, sequence));
+    if (got) this.cache.set(cacheKey, got.body);
+    return got?.body;
   }
 
   /** Seeds the cache with bytes just written (so the next delta on this pod needs no GET). */

@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout } from '../storage/layout.js';
-import { isPreconditionFailed } from '../storage/storage-error.js';
+import { compareAndSwap } from '../storage/conditional-writes.js';
 import { checkCanary, makeCanary, type KeyCanary, type Keyring } from '../domain/secrets-crypto.js';
 import type { Logger } from '../observability/logger.js';
-import { readJson, writeJson } from './json-objects.js';
+import { decodeJson, encodeJson } from './json-objects.js';
 
 export const GENERATED_KEY_FILE = 'master.key';
 
@@ -40,22 +40,16 @@ export async function resolveKeyring(config: Config, logger: Logger): Promise<Ke
 
 /** Writes the canary once, or proves this keyring can open the one already there. */
 export async function verifyKeyring(store: ObjectStore, keyring: Keyring): Promise<void> {
-  const existing = await readJson<KeyCanary>(store, layout.keyCanaryKey());
-  if (existing) {
-    checkCanary(keyring, existing.value);
-    // After a rotation the canary moves to the new active key, so the old one can later leave the ring.
-    if (existing.value.keyId !== keyring[0]?.id) {
-      await writeJson(store, layout.keyCanaryKey(), makeCanary(keyring), { ifMatch: existing.etag }).catch((err: unknown) => {
-        if (!isPreconditionFailed(err)) throw err;
-      });
-    }
-    return;
-  }
-  try {
-    await writeJson(store, layout.keyCanaryKey(), makeCanary(keyring), { ifNoneMatch: '*' });
-  } catch (err) {
-    if (!isPreconditionFailed(err)) throw err;
-    const raced = await readJson<KeyCanary>(store, layout.keyCanaryKey());
-    if (raced) checkCanary(keyring, raced.value);
-  }
+  await compareAndSwap(
+    store,
+    layout.keyCanaryKey(),
+    (current) => {
+      if (!current) return { write: encodeJson(makeCanary(keyring)), result: undefined };
+      const canary = decodeJson<KeyCanary>(layout.keyCanaryKey(), current.body);
+      checkCanary(keyring, canary);
+      // After a rotation the canary moves to the new active key, so the old one can later leave the ring.
+      return canary.keyId === keyring[0]?.id ? { result: undefined } : { write: encodeJson(makeCanary(keyring)), result: undefined };
+    },
+    { exhausted: () => new Error('the secrets canary kept changing while this pod started; retry the start') },
+  );
 }
