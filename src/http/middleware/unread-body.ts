@@ -12,20 +12,29 @@ export interface DiscardLimits {
   ms: number;
 }
 
+/** How often the discarded byte count is looked at. */
+const POLL_MS = 50;
+
 export function discardUnreadBodies(limits: DiscardLimits = { bytes: 1024 * 1024, ms: 10_000 }): RequestHandler {
   return (req, res, next) => {
     res.on('finish', () => {
-      if (req.complete || req.destroyed) return;
-      // Node's own 'finish' listener ran first and set the unread body flowing into nothing.
-      const cut = () => req.socket?.destroy();
-      const timer = setTimeout(cut, limits.ms);
-      timer.unref();
-      let seen = 0;
-      req.on('data', (chunk: Buffer) => {
-        seen += chunk.length;
-        if (seen > limits.bytes) cut();
-      });
-      req.once('close', () => clearTimeout(timer));
+      const socket = req.socket;
+      if (req.complete || req.destroyed || !socket) return;
+      // The HTTP parser consumes the socket natively and drops a discarded body without
+      // emitting events, so the bound is read off the socket's byte count.
+      const start = socket.bytesRead;
+      const deadline = Date.now() + limits.ms;
+      const poll = setInterval(() => {
+        if (socket.bytesRead - start > limits.bytes || Date.now() > deadline) socket.destroy();
+      }, POLL_MS);
+      poll.unref();
+      const done = () => clearInterval(poll);
+      req.once('end', done);
+      req.once('close', done);
+      socket.once('close', done);
+      // Node discards an unread body itself only when nothing ever touched the stream; a
+      // paused one would otherwise hold the socket until the request timeout.
+      req.resume();
     });
     next();
   };
