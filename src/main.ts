@@ -9,7 +9,7 @@ import { createMetrics } from './observability/metrics.js';
 import { createObjectStore } from './storage/create-store.js';
 import { prepareBucket } from './storage/probe.js';
 import { lockDataDir } from './storage/data-dir-lock.js';
-import { LAYOUT_KEY } from './storage/layout.js';
+import { bucketAnswers } from './storage/readiness.js';
 import { resolveKeyring, verifyKeyring } from './services/master-keys.js';
 import { createApp } from './http/app.js';
 import { buildServices } from './services/build-services.js';
@@ -30,6 +30,7 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
   await verifyKeyring(store, keyring);
 
   let draining = false;
+  const bucketReady = bucketAnswers(store);
   const metrics = config.metrics ? createMetrics() : undefined;
   const services = buildServices({
     store,
@@ -41,11 +42,8 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
     maxBodyBytes: config.maxBodyBytes,
     deltaCutoffBytes: config.deltaCutoffBytes,
     metrics,
-    ready: async () => {
-      if (draining) return false;
-      await store.head(LAYOUT_KEY);
-      return true;
-    },
+    readyTimeoutMs: config.readyTimeoutMs,
+    ready: async () => !draining && (await bucketReady()),
   });
   const app = createApp(services, { trustProxy: config.trustProxy });
   const server: RunningServer = await listen(app, config.host, config.port, logger);

@@ -70,6 +70,10 @@ export const settings = {
   },
   FULMAR_LEASE_SECONDS: { schema: int(10, 3600).default(300), doc: 'Update lease duration; the CLI renews every ~150 s.' },
   FULMAR_SHUTDOWN_GRACE_MS: { schema: int(0, 600_000).default(25_000), doc: 'On SIGTERM, how long in-flight requests may take.' },
+  FULMAR_READY_TIMEOUT_MS: {
+    schema: int(100, 60_000).default(2_000),
+    doc: 'How long /readyz waits for the bucket before answering 503 (a hung bucket must not hang the probe).',
+  },
   FULMAR_TRUST_PROXY: { schema: bool.default(false), doc: 'Trust X-Forwarded-* headers (behind a load balancer).' },
   FULMAR_METRICS: { schema: bool.default(true), doc: 'Serve Prometheus metrics on /metrics.' },
 } as const;
@@ -109,6 +113,7 @@ export interface Config {
   deltaCutoffBytes: number;
   leaseSeconds: number;
   shutdownGraceMs: number;
+  readyTimeoutMs: number;
   trustProxy: boolean;
   metrics: boolean;
 }
@@ -189,6 +194,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deltaCutoffBytes: e.FULMAR_DELTA_CUTOFF_BYTES,
     leaseSeconds: e.FULMAR_LEASE_SECONDS,
     shutdownGraceMs: e.FULMAR_SHUTDOWN_GRACE_MS,
+    readyTimeoutMs: e.FULMAR_READY_TIMEOUT_MS,
     trustProxy: e.FULMAR_TRUST_PROXY,
     metrics: e.FULMAR_METRICS,
   };

@@ -17,8 +17,8 @@ export interface ByteSpan {
 }
 
 // Go's encoding/json refuses nesting deeper than 10000 (top-level object included); nothing
-// legitimate comes close.
-const MAX_DEPTH = 10_000;
+// legitimate comes close. Callers may ask for less (src/domain/deployment-check.ts).
+export const MAX_DEPTH = 10_000;
 
 const TAB = 0x09;
 const LF = 0x0a;
@@ -146,16 +146,18 @@ function skipKeyAndColon(buf: Buffer, pos: number): number {
 
 /**
  * `pos` is at the first byte of a value; returns the index just past it. Iterative, with the
- * caller's `stack` (MAX_DEPTH bytes) of open containers, so deep nesting cannot overflow.
+ * caller's `stack` (one byte per allowed level) of open containers, so deep nesting cannot
+ * overflow.
  */
 function skipValue(buf: Buffer, pos: number, stack: Uint8Array): number {
+  const maxDepth = stack.length;
   let depth = 0;
   for (;;) {
     // Expecting a value at `pos`.
     const c = buf[pos]!;
     if (c === LBRACE || c === LBRACKET) {
       // +1 for this container, +1 for the enclosing top-level object.
-      if (depth + 2 > MAX_DEPTH) fail(buf, pos, `nesting no deeper than ${MAX_DEPTH}`);
+      if (depth + 2 > maxDepth) fail(buf, pos, `nesting no deeper than ${maxDepth}`);
       const close = c === LBRACE ? RBRACE : RBRACKET;
       pos = skipWhitespace(buf, pos + 1);
       if (buf[pos] === close) {
@@ -210,14 +212,19 @@ function keyEquals(buf: Buffer, start: number, end: number, key: string, keyByte
 /**
  * The byte span of the value of top-level member `key` of the JSON object in `buf`, or undefined
  * if the object has no such member. The whole document is validated; malformed JSON, invalid
- * UTF-8 or a top-level value that is not an object throw badRequest. With duplicate keys the last
- * one wins, as with JSON.parse.
+ * UTF-8, nesting deeper than `maxDepth` or a top-level value that is not an object throw
+ * badRequest. With duplicate keys the last one wins, as with JSON.parse.
  */
-export function topLevelValueSpan(buf: Buffer, key: string): ByteSpan | undefined {
+export function topLevelValueSpan(buf: Buffer, key: string, maxDepth = MAX_DEPTH): ByteSpan | undefined {
+  return topLevelValueSpans(buf, [key], maxDepth).get(key);
+}
+
+/** topLevelValueSpan for several keys in one pass over the document. */
+export function topLevelValueSpans(buf: Buffer, keys: readonly string[], maxDepth = MAX_DEPTH): Map<string, ByteSpan> {
   if (!isUtf8(buf)) throw badRequest('malformed JSON: the body is not valid UTF-8');
-  const keyBytes = Buffer.from(key, 'utf8');
-  const stack = new Uint8Array(MAX_DEPTH);
-  let found: ByteSpan | undefined;
+  const wanted = keys.map((key) => ({ key, bytes: Buffer.from(key, 'utf8') }));
+  const stack = new Uint8Array(Math.min(maxDepth, MAX_DEPTH));
+  const found = new Map<string, ByteSpan>();
   let pos = skipWhitespace(buf, 0);
   if (buf[pos] !== LBRACE) fail(buf, pos, "a JSON object ('{')");
   pos = skipWhitespace(buf, pos + 1);
@@ -232,7 +239,9 @@ export function topLevelValueSpan(buf: Buffer, key: string): ByteSpan | undefine
       if (buf[pos] !== COLON) fail(buf, pos, "':'");
       const valueStart = skipWhitespace(buf, pos + 1);
       pos = skipValue(buf, valueStart, stack);
-      if (keyEquals(buf, keyStart, keyEnd, key, keyBytes)) found = { start: valueStart, end: pos };
+      for (const w of wanted) {
+        if (keyEquals(buf, keyStart, keyEnd, w.key, w.bytes)) found.set(w.key, { start: valueStart, end: pos });
+      }
       pos = skipWhitespace(buf, pos);
       if (buf[pos] === COMMA) {
         pos = skipWhitespace(buf, pos + 1);

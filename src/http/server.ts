@@ -5,6 +5,7 @@
 import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from '../observability/logger.js';
+import { markAwaitingContinue } from './middleware/body.js';
 
 export interface RunningServer {
   server: Server;
@@ -19,6 +20,12 @@ export async function listen(app: Express, host: string, port: number, logger: L
   server.requestTimeout = 10 * 60_000;
   server.headersTimeout = 65_000;
   server.keepAliveTimeout = 65_000;
+  // `Expect: 100-continue` is answered only once the route has accepted the credential
+  // (src/http/middleware/body.ts), so a refused upload is never sent at all.
+  server.on('checkContinue', (req, res) => {
+    markAwaitingContinue(res);
+    server.emit('request', req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

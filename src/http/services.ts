@@ -31,6 +31,8 @@ export interface Services {
   capabilities: Capability[];
   /** True while the bucket answers and the pod is not draining. */
   ready: () => Promise<boolean>;
+  /** How long /readyz waits for `ready` before answering 503. */
+  readyTimeoutMs: number;
   metrics?: {
     contentType: string;
     render: () => Promise<string>;

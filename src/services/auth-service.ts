@@ -13,8 +13,11 @@ import { roleIn, type Principal, type Role } from '../domain/roles.js';
 import { validateUserLogin, validateOrgName } from '../domain/names.js';
 import { freshNonce } from './meta-register.js';
 import { listAllKeys, readJson, writeJson } from './json-objects.js';
+import { STALE_ENTRY_MS, TokenOwners } from './token-owners.js';
 
 export const ADMIN_LOGIN = 'admin';
+/** Tokens one user may hold at once; each is a bucket object, and minting is self-service. */
+export const MAX_TOKENS_PER_USER = 100;
 /** How long a pod may keep using a token→principal lookup (documented revocation delay). */
 export const AUTH_CACHE_TTL_MS = 10_000;
 
@@ -35,6 +38,8 @@ export interface TokenRecord {
   createdAt: number;
   /** Unix seconds; 0 = never. */
   expiresAt: number;
+  /** Set on tokens minted with their owner index entry (src/services/token-owners.ts). */
+  indexed?: boolean;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -43,12 +48,14 @@ const newTokenValue = () => `pul-${randomBytes(32).toString('hex')}`;
 export class AuthService {
   private readonly cache = new LRUCache<string, Principal>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
   private readonly adminTokenHash: Buffer | undefined;
+  private readonly owners: TokenOwners;
 
   constructor(
     private readonly store: ObjectStore,
     adminToken: string | undefined,
   ) {
     this.adminTokenHash = adminToken ? Buffer.from(hashToken(adminToken), 'hex') : undefined;
+    this.owners = new TokenOwners(store);
   }
 
   /** Resolves an API token to its principal; 401 when unknown or expired. */
@@ -72,6 +79,8 @@ export class AuthService {
     if (record.expiresAt > 0 && record.expiresAt * 1000 <= Date.now()) throw unauthorized();
     const user = await this.readUser(record.login);
     if (!user) throw unauthorized();
+    // Tokens minted before the owner index existed join it the first time they are used.
+    if (!record.indexed) await this.owners.add(record.login, record.id);
     return {
       login: user.login,
       name: user.name,
@@ -99,6 +108,7 @@ export class AuthService {
       };
       const next = change(current);
       if (!next) return current;
+      if (!got) await this.requireLoginFree(login);
       try {
         const options = got ? { ifMatch: got.etag } : { ifNoneMatch: '*' as const };
         await writeJson(this.store, layout.userKey(login), { ...next, nonce: freshNonce() }, options);
@@ -108,6 +118,36 @@ export class AuthService {
       }
     }
     throw conflict(`user '${login}' was modified concurrently; please retry`);
+  }
+
+  /**
+   * Every user administers the org named after their login (domain/roles.ts: roleIn), so a new
+   * login must not be the name of an org someone already uses — minting a token for `acme`
+   * would make its holder admin of org `acme`. An org is "used" once it has stacks or members;
+   * a user's own personal org was empty when the user was created, so it never blocks them.
+   */
+  private async requireLoginFree(login: string): Promise<void> {
+    if (login === ADMIN_LOGIN) return; // the site admin is admin everywhere anyway
+    try {
+      validateOrgName(login);
+    } catch {
+      return; // too short (or long) to name an org: no org can carry this name
+    }
+    const stacks = await this.store.list({ prefix: layout.orgPrefix(login), maxKeys: 1 });
+    const used =
+      stacks.objects.length > 0 || stacks.commonPrefixes.length > 0 || (await this.someUser((u) => !!u.orgs[login]));
+    if (used) {
+      throw conflict(`'${login}' is the name of an existing organization; a user may not take it as a login`);
+    }
+  }
+
+  /** True when some user record satisfies `test` (reads user records until one does). */
+  private async someUser(test: (user: UserRecord) => boolean): Promise<boolean> {
+    for (const key of await listAllKeys(this.store, layout.usersPrefix())) {
+      const user = (await readJson<UserRecord>(this.store, key))?.value;
+      if (user && test(user)) return true;
+    }
+    return false;
   }
 
   private requireOrgAdmin(actor: Principal, org: string): void {
@@ -177,16 +217,36 @@ export class AuthService {
     if (expires !== undefined && expires !== 0 && expires * 1000 <= Date.now()) {
       throw badRequest('expires must be in the future (unix seconds)');
     }
+    // Concurrent mints may overshoot by a few; the cap bounds growth, it is not a quota ledger.
+    const held = await this.owners.list(login, MAX_TOKENS_PER_USER);
+    if (held.length >= MAX_TOKENS_PER_USER) {
+      throw badRequest(`a user may hold at most ${MAX_TOKENS_PER_USER} tokens; revoke unused ones (DELETE /api/user/tokens/{id}) first`);
+    }
     const tokenValue = newTokenValue();
     const id = hashToken(tokenValue);
-    const record: TokenRecord = { id, login, description, createdAt: Math.floor(Date.now() / 1000), expiresAt: expires ?? 0 };
+    const record: TokenRecord = {
+      id,
+      login,
+      description,
+      createdAt: Math.floor(Date.now() / 1000),
+      expiresAt: expires ?? 0,
+      indexed: true,
+    };
+    await this.owners.add(login, id);
     await writeJson(this.store, layout.tokenKey(id), record, { ifNoneMatch: '*' });
     return { id, tokenValue };
   }
 
+  /** The caller's tokens, read through the owner index (at most MAX_TOKENS_PER_USER records). */
   async listTokens(actor: Principal) {
-    const keys = await listAllKeys(this.store, layout.tokensPrefix());
-    const records = await Promise.all(keys.map(async (k) => (await readJson<TokenRecord>(this.store, k))?.value));
+    const entries = await this.owners.list(actor.login, MAX_TOKENS_PER_USER);
+    const records = await Promise.all(
+      entries.map(async (e) => {
+        const record = (await readJson<TokenRecord>(this.store, layout.tokenKey(e.tokenId)))?.value;
+        if (!record && Date.now() - e.lastModified.getTime() > STALE_ENTRY_MS) await this.owners.remove(actor.login, e.tokenId);
+        return record;
+      }),
+    );
     return records
       .filter((r): r is TokenRecord => !!r && r.login === actor.login)
       .sort((a, b) => b.createdAt - a.createdAt)
@@ -197,7 +257,9 @@ export class AuthService {
     if (!/^[a-f0-9]{64}$/.test(id)) throw notFound(`token '${id}' not found`);
     const got = await readJson<TokenRecord>(this.store, layout.tokenKey(id));
     if (!got || (got.value.login !== actor.login && !actor.siteAdmin)) throw notFound(`token '${id}' not found`);
+    // The token first: once it is gone it cannot be used, listed or not.
     await this.store.delete(layout.tokenKey(id));
+    await this.owners.remove(got.value.login, id);
     this.cache.clear();
   }
 }

@@ -46,6 +46,7 @@ export interface ServiceParts {
   maxBodyBytes?: number;
   deltaCutoffBytes?: number;
   ready?: () => Promise<boolean>;
+  readyTimeoutMs?: number;
   metrics?: Services['metrics'];
   /** Lease times and record times come from here; the stores have their own (tests share one). */
   clock?: Clock;
@@ -80,6 +81,7 @@ export function buildServices(p: ServiceParts): Services {
     secrets,
     capabilities: capabilities(p.deltaCutoffBytes),
     ready: p.ready ?? (async () => true),
+    readyTimeoutMs: p.readyTimeoutMs ?? 2_000,
     metrics: p.metrics,
     logger: p.logger,
     maxBodyBytes: p.maxBodyBytes ?? 512 * 1024 * 1024,

@@ -251,8 +251,9 @@ const folderOrder = (a: string, b: string): number => {
 
 function matchesTag(meta: StackMeta, filter: ListFilter): boolean {
   if (filter.tagName === undefined) return true;
+  // Own keys only: a filter on `__proto__` must not match every stack through the prototype.
+  if (!Object.hasOwn(meta.tags, filter.tagName)) return false;
   const value = meta.tags[filter.tagName];
-  if (value === undefined) return false;
   return filter.tagValue === undefined || value === filter.tagValue;
 }
 

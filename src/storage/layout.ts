@@ -18,6 +18,9 @@ export const pad = (n: number, width = 10): string => String(n).padStart(width, 
 export const layout = {
   tokenKey: (tokenHash: string) => `${SYSTEM_PREFIX}tokens/${tokenHash}.json`,
   tokensPrefix: () => `${SYSTEM_PREFIX}tokens/`,
+  /** "login owns token id": lets a user's tokens be counted and listed without reading all tokens. */
+  tokenOwnerKey: (login: string, tokenHash: string) => `${SYSTEM_PREFIX}token-owners/${login}/${tokenHash}.json`,
+  tokenOwnerPrefix: (login: string) => `${SYSTEM_PREFIX}token-owners/${login}/`,
   userKey: (login: string) => `${SYSTEM_PREFIX}users/${login}.json`,
   usersPrefix: () => `${SYSTEM_PREFIX}users/`,
   /** A probe object written and removed by the startup check of conditional writes. */

@@ -4,6 +4,13 @@
  * wrong type would corrupt state.
  */
 import { z } from 'zod';
+import {
+  validateOrgName,
+  validateProjectName,
+  validateTagName,
+  validateTags,
+  validateTagValue,
+} from '../domain/names.js';
 
 const str = z.string().nullish().transform((v) => v ?? '');
 const strMap = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
@@ -13,9 +20,27 @@ const bytes = z
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be standard base64')
   .refine((s) => s.length % 4 === 0, 'must be padded base64');
 
+/** Runs a domain validator inside a schema, so its message lands at the field's path. */
+function checkedBy<T>(validate: (value: unknown) => T) {
+  return (value: unknown, ctx: z.RefinementCtx): T => {
+    try {
+      return validate(value);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  };
+}
+
+/**
+ * A tag map, checked by validateTags (names, values, count). Not z.record: that copies entries
+ * by assignment, and assigning `__proto__` silently drops the tag; validateTags keeps it.
+ */
+const tagMap = z.unknown().transform(checkedBy(validateTags));
+
 export const createStackRequest = z.looseObject({
   stackName: z.string().min(1),
-  tags: z.record(z.string(), z.string()).nullish().transform((v) => v ?? undefined),
+  tags: tagMap.nullish().transform((v) => v ?? undefined),
   teams: z.array(z.string()).nullish(),
   state: z.unknown().optional(),
 });
@@ -45,7 +70,7 @@ export const updateProgramRequest = z.looseObject({
 
 export const startUpdateRequest = z
   .looseObject({
-    tags: z.record(z.string(), z.string()).nullish(),
+    tags: tagMap.nullish(),
     journalVersion: z.number().int().nullish(),
   })
   .nullish()
@@ -77,14 +102,30 @@ export const completeRequest = z.looseObject({
   status: z.enum(['succeeded', 'failed', 'cancelled']),
 });
 
-export const encryptRequest = z.looseObject({ plaintext: bytes.nullish().transform((v) => v ?? '') });
-export const decryptRequest = z.looseObject({ ciphertext: bytes });
-export const batchEncryptRequest = z.looseObject({ plaintexts: z.array(bytes).nullish().transform((v) => v ?? []) });
-export const batchDecryptRequest = z.looseObject({ ciphertexts: z.array(bytes).nullish().transform((v) => v ?? []) });
+/**
+ * Batch secrets calls (client.go: BatchEncrypt, BulkDecryptValue) are bounded, as Pulumi Cloud
+ * bounds them: a count per call and a size per value, so one request cannot make a pod encrypt
+ * or hold an unbounded amount. Beyond either, 400.
+ */
+export const MAX_BATCH_ITEMS = 1000;
+/** Base64 characters of one plaintext or ciphertext (about 1 MiB of bytes). */
+export const MAX_SECRET_B64_CHARS = 1_400_000;
+const secretBytes = bytes.max(MAX_SECRET_B64_CHARS, `must be at most ${MAX_SECRET_B64_CHARS} base64 characters`);
+const batchOf = (what: string) =>
+  z
+    .array(secretBytes)
+    .max(MAX_BATCH_ITEMS, `at most ${MAX_BATCH_ITEMS} ${what} per call; split the batch`)
+    .nullish()
+    .transform((v) => v ?? []);
+
+export const encryptRequest = z.looseObject({ plaintext: secretBytes.nullish().transform((v) => v ?? '') });
+export const decryptRequest = z.looseObject({ ciphertext: secretBytes });
+export const batchEncryptRequest = z.looseObject({ plaintexts: batchOf('plaintexts') });
+export const batchDecryptRequest = z.looseObject({ ciphertexts: batchOf('ciphertexts') });
 
 export const renameRequest = z.looseObject({ newName: str, newProject: str });
 export const transferRequest = z.looseObject({ toOrg: z.string().min(1) });
-export const tagsRequest = z.record(z.string(), z.string());
+export const tagsRequest = tagMap;
 
 export const untypedDeployment = z.looseObject({
   version: z.number().int().min(1).max(4),
@@ -103,10 +144,11 @@ export const historyQuery = z.looseObject({
   page: z.coerce.number().int().min(1).optional(),
 });
 
+/** Filters become bucket prefixes, so each is a valid name or the request is a 400. */
 export const listStacksQuery = z.looseObject({
-  organization: z.string().optional(),
-  project: z.string().optional(),
-  tagName: z.string().optional(),
-  tagValue: z.string().optional(),
+  organization: z.unknown().transform(checkedBy(validateOrgName)).optional(),
+  project: z.unknown().transform(checkedBy(validateProjectName)).optional(),
+  tagName: z.unknown().transform(checkedBy(validateTagName)).optional(),
+  tagValue: z.unknown().transform(checkedBy(validateTagValue)).optional(),
   continuationToken: z.string().optional(),
 });

@@ -1,15 +1,16 @@
 /**
  * `Authorization: token <t>` for API calls and `update-token <t>` for the update-scoped ones
- * (protocol §1.3). A missing or wrong kind of token is 401 — the CLI turns any 401 into
- * "please log in", so lease problems are answered 403 by the services instead.
+ * (protocol §1.3). Reads the headers only — it runs before any byte of the body is read. A
+ * missing or wrong kind of token is 401: the CLI turns any 401 into "please log in", so lease
+ * problems are answered 403 by the services instead.
  */
-import type { Request, Response, RequestHandler } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import { unauthorized } from '../../domain/errors.js';
-import type { Principal } from '../../domain/roles.js';
 import type { AuthService } from '../../services/auth-service.js';
+import type { Auth, Credentials } from '../route.js';
 
-function credential(req: Request, scheme: 'token' | 'update-token'): string {
-  const header = req.headers.authorization ?? '';
+function credential(headers: IncomingHttpHeaders, scheme: 'token' | 'update-token'): string {
+  const header = headers.authorization ?? '';
   const space = header.indexOf(' ');
   const kind = space > 0 ? header.slice(0, space).toLowerCase() : '';
   const value = space > 0 ? header.slice(space + 1).trim() : '';
@@ -24,12 +25,18 @@ function credential(req: Request, scheme: 'token' | 'update-token'): string {
   return value;
 }
 
-export function requireApiToken(auth: AuthService): RequestHandler {
-  return async (req, res, next) => {
-    res.locals.principal = await auth.authenticate(credential(req, 'token'));
-    next();
-  };
+/** The credential a route declared, from the request headers; 401 when absent or invalid. */
+export async function authenticate<A extends Auth>(
+  auth: AuthService,
+  kind: A,
+  headers: IncomingHttpHeaders,
+): Promise<Credentials[A]> {
+  switch (kind) {
+    case 'api-token':
+      return { principal: await auth.authenticate(credential(headers, 'token')) } as Credentials[A];
+    case 'update-token':
+      return { updateToken: credential(headers, 'update-token') } as Credentials[A];
+    default:
+      return {} as Credentials[A];
+  }
 }
-
-export const principalOf = (res: Response): Principal => res.locals.principal as Principal;
-export const updateTokenOf = (req: Request): string => credential(req, 'update-token');

@@ -1,22 +1,50 @@
 /** Liveness, readiness and metrics — unauthenticated, for load balancers and Prometheus. */
-import { Router } from 'express';
 import type { Services } from '../services.js';
+import type { Route } from '../route.js';
 
-export function opsRoutes(s: Services): Router {
-  const r = Router();
-  r.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+/** Resolves false once `ms` pass, so a hung bucket makes the pod unready instead of the probe hang. */
+export function withDeadline(check: () => Promise<boolean>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
   });
-  r.get('/readyz', async (_req, res) => {
-    const ready = await s.ready().catch(() => false);
-    res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { code: 503, message: 'Service Unavailable: not ready' });
-  });
-  if (s.metrics) {
-    const metrics = s.metrics;
-    r.get('/metrics', async (_req, res) => {
-      res.setHeader('Content-Type', metrics.contentType);
-      res.send(await metrics.render());
+  return Promise.race([check().catch(() => false), late]).finally(() => clearTimeout(timer));
+}
+
+export function opsRoutes(s: Services): Route[] {
+  const routes: Route[] = [
+    {
+      method: 'get',
+      path: '/healthz',
+      auth: 'none',
+      body: 'none',
+      handler: (_req, res) => {
+        res.json({ status: 'ok' });
+      },
+    },
+    {
+      method: 'get',
+      path: '/readyz',
+      auth: 'none',
+      body: 'none',
+      handler: async (_req, res) => {
+        const ready = await withDeadline(s.ready, s.readyTimeoutMs);
+        res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { code: 503, message: 'Service Unavailable: not ready' });
+      },
+    },
+  ];
+  const metrics = s.metrics;
+  if (metrics) {
+    routes.push({
+      method: 'get',
+      path: '/metrics',
+      auth: 'none',
+      body: 'none',
+      handler: async (_req, res) => {
+        res.setHeader('Content-Type', metrics.contentType);
+        res.send(await metrics.render());
+      },
     });
   }
-  return r;
+  return routes;
 }

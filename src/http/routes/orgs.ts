@@ -1,29 +1,53 @@
 /** Org membership management (DESIGN §8): site admins and org admins. */
-import { Router } from 'express';
+import type { Request } from 'express';
 import type { Services } from '../services.js';
-import { principalOf } from '../middleware/authenticate.js';
+import type { Route } from '../route.js';
 import { body } from '../parse.js';
 import { setMemberRequest } from '../../wire/requests.js';
 import { validateUserLogin, validateOrgName } from '../../domain/names.js';
 
-export function orgRoutes(s: Services): Router {
-  const r = Router();
-  const org = (p: Record<string, string>) => validateOrgName(p.org ?? '');
-  const login = (p: Record<string, string>) => validateUserLogin(p.login ?? '');
+const org = (p: Request['params']) => validateOrgName(p.org);
+const login = (p: Request['params']) => validateUserLogin(p.login);
 
-  r.get('/api/orgs/:org/members', async (req, res) => {
-    res.json({ members: await s.auth.listMembers(principalOf(res), org(req.params)) });
-  });
-  r.put('/api/orgs/:org/members/:login', async (req, res) => {
-    const { role } = body(req, setMemberRequest);
-    res.json(await s.auth.setMember(principalOf(res), org(req.params), login(req.params), role));
-  });
-  r.get('/api/orgs/:org/members/:login', async (req, res) => {
-    res.json(await s.auth.getMember(principalOf(res), org(req.params), login(req.params)));
-  });
-  r.delete('/api/orgs/:org/members/:login', async (req, res) => {
-    await s.auth.removeMember(principalOf(res), org(req.params), login(req.params));
-    res.status(204).end();
-  });
-  return r;
+export function orgRoutes(s: Services): Route[] {
+  return [
+    {
+      method: 'get',
+      path: '/api/orgs/:org/members',
+      auth: 'api-token',
+      body: 'none',
+      handler: async (req, res, { principal }) => {
+        res.json({ members: await s.auth.listMembers(principal, org(req.params)) });
+      },
+    },
+    {
+      method: 'put',
+      path: '/api/orgs/:org/members/:login',
+      auth: 'api-token',
+      body: 'small',
+      handler: async (req, res, { principal }) => {
+        const { role } = body(req, setMemberRequest);
+        res.json(await s.auth.setMember(principal, org(req.params), login(req.params), role));
+      },
+    },
+    {
+      method: 'get',
+      path: '/api/orgs/:org/members/:login',
+      auth: 'api-token',
+      body: 'none',
+      handler: async (req, res, { principal }) => {
+        res.json(await s.auth.getMember(principal, org(req.params), login(req.params)));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/api/orgs/:org/members/:login',
+      auth: 'api-token',
+      body: 'none',
+      handler: async (req, res, { principal }) => {
+        await s.auth.removeMember(principal, org(req.params), login(req.params));
+        res.status(204).end();
+      },
+    },
+  ];
 }

@@ -1,0 +1,36 @@
+/**
+ * Mounts the route table. Every request goes through the same three steps, in this order:
+ * the declared credential, from the headers only; then the body, read and inflated up to the
+ * declared limit; then the handler. A request without valid credentials therefore costs one
+ * token lookup — its body is never buffered nor inflated (src/http/middleware/unread-body.ts
+ * discards it).
+ */
+import type { Express, RequestHandler } from 'express';
+import type { AuthService } from '../services/auth-service.js';
+import { authenticate } from './middleware/authenticate.js';
+import type { BodyReader } from './middleware/body.js';
+import type { Auth, Route, RouteOf } from './route.js';
+
+export interface MountDeps {
+  auth: AuthService;
+  readBody: BodyReader;
+}
+
+export function mountRoutes(app: Express, routes: readonly Route[], deps: MountDeps): void {
+  const seen = new Set<string>();
+  for (const route of routes) {
+    const id = `${route.method.toUpperCase()} ${route.path}`;
+    // A second declaration would never run (Express takes the first match): refuse it at boot.
+    if (seen.has(id)) throw new Error(`route declared twice: ${id}`);
+    seen.add(id);
+    app[route.method](route.path, handle(route, deps));
+  }
+}
+
+function handle(route: RouteOf<Auth>, deps: MountDeps): RequestHandler {
+  return async (req, res) => {
+    const credential = await authenticate(deps.auth, route.auth, req.headers);
+    if (route.body !== 'none') await deps.readBody(req, res, route.body);
+    await route.handler(req, res, credential);
+  };
+}
