@@ -17,7 +17,7 @@ import { UpdateService } from './update-service.js';
 import { UpdateRecords } from './update-records.js';
 import { UpdateAuthorizer } from './update-auth.js';
 import { VersionCommitter } from './version-commit.js';
-import { CheckpointWriter, type DeploymentCheck } from './checkpoint-writer.js';
+import { CheckpointWriter } from './checkpoint-writer.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { EventService } from './event-service.js';
 import { HistoryService } from './history-service.js';
@@ -50,8 +50,6 @@ export interface ServiceParts {
   metrics?: Services['metrics'];
   /** Lease times and record times come from here; the stores have their own (tests share one). */
   clock?: Clock;
-  /** Checks every deployment a delta checkpoint rebuilds before it is stored. */
-  checkDeployment?: DeploymentCheck;
 }
 
 export function buildServices(p: ServiceParts): Services {
@@ -68,7 +66,7 @@ export function buildServices(p: ServiceParts): Services {
   const records = new UpdateRecords(p.store, clock);
   const auth = new UpdateAuthorizer(register, records);
   const committer = new VersionCommitter(p.store, register, checkpoints, records, cache, clock, p.logger);
-  const writer = new CheckpointWriter(p.store, checkpoints, auth, p.checkDeployment);
+  const writer = new CheckpointWriter(p.store, checkpoints, auth);
   return {
     auth: new AuthService(p.store, p.adminToken),
     stacks,

@@ -10,18 +10,15 @@ import { layout, MAX_SEQUENCE, type StackLoc, type StackRef } from '../storage/l
 import { badRequest, conflict } from '../domain/errors.js';
 import { reconstructCheckpoint, sha256Hex } from '../domain/checkpoint-delta.js';
 import { locOf } from '../domain/stack-meta.js';
+import { checkDeployment } from '../domain/deployment-check.js';
 import type { Checkpoints } from './checkpoints.js';
 import type { UpdateAuthorizer } from './update-auth.js';
-
-/** Checks a reconstructed or received deployment before it is stored (set by the composition root). */
-export type DeploymentCheck = (untypedDeployment: Buffer) => void;
 
 export class CheckpointWriter {
   constructor(
     private readonly store: ObjectStore,
     private readonly checkpoints: Checkpoints,
     private readonly auth: UpdateAuthorizer,
-    private readonly checkDeployment: DeploymentCheck = () => undefined,
   ) {}
 
   /** `PATCH …/checkpoint`: a whole deployment; stored as the next intermediate checkpoint. */
@@ -69,7 +66,8 @@ export class CheckpointWriter {
     // Any 4xx here makes the CLI resend the same sequence number as a verbatim checkpoint.
     if (!base) throw badRequest(`no checkpoint ${sequence - 1} to apply delta ${sequence} to; send it verbatim`);
     const text = reconstructCheckpoint(base, delta as Parameters<typeof reconstructCheckpoint>[1], checkpointHash);
-    this.checkDeployment(text);
+    // The delta's result must be a deployment like any state write (docs/design.md).
+    checkDeployment(text, 'checkpoint delta result');
     await this.writeOnce(ref, loc, updateId, sequence, text);
   }
 

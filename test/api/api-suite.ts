@@ -198,6 +198,16 @@ export function describeApiSuite(name: string, setup: (ctx: Mocha.Context) => Pr
         expect((await admin.call('patch', `${U}/checkpointdelta`, delta, ut)).status, 'duplicate delta').to.equal(200);
         const bad = await admin.call('patch', `${U}/checkpointdelta`, { ...delta, sequenceNumber: 3, checkpointHash: 'a'.repeat(64) }, ut);
         expect(bad.status).to.equal(400);
+        // A delta whose result is not a deployment is refused like any other state write.
+        const garbage = Buffer.from('not a deployment');
+        const notJson = {
+          ...delta,
+          sequenceNumber: 3,
+          checkpointHash: sha256(garbage),
+          deploymentDelta: [{ Span: { uri: '', start: { line: 1, column: 1, offset: 0 }, end: { line: 1, column: 1, offset: text2.length } }, NewText: garbage.toString() }],
+        };
+        const refused = await admin.call('patch', `${U}/checkpointdelta`, notJson, ut);
+        expect(refused.status, refused.text).to.equal(400);
 
         // While running, export serves the newest intermediate checkpoint.
         const during = await admin.call('get', `${S}/export`);
