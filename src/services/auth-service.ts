@@ -6,13 +6,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { ObjectStore } from '../storage/object-store.js';
-import { isPreconditionFailed } from '../storage/storage-error.js';
+import { compareAndSwap, createOnce } from '../storage/conditional-writes.js';
 import { layout } from '../storage/layout.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../domain/errors.js';
 import { roleIn, type Principal, type Role } from '../domain/roles.js';
 import { validateUserLogin, validateOrgName } from '../domain/names.js';
 import { freshNonce } from './meta-register.js';
-import { listAllKeys, readJson, writeJson } from './json-objects.js';
+import { decodeJson, encodeJson, listAllKeys, readJson } from './json-objects.js';
 import { STALE_ENTRY_MS, TokenOwners } from './token-owners.js';
 
 export const ADMIN_LOGIN = 'admin';
@@ -96,28 +96,21 @@ export class AuthService {
 
   /** Read-modify-CAS of a user record, creating it when absent. */
   private async mutateUser(login: string, change: (user: UserRecord) => UserRecord | undefined): Promise<UserRecord> {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const got = await readJson<UserRecord>(this.store, layout.userKey(login));
-      const current: UserRecord = got?.value ?? {
-        login,
-        name: login,
-        siteAdmin: false,
-        orgs: {},
-        createdAt: new Date().toISOString(),
-        nonce: '',
-      };
-      const next = change(current);
-      if (!next) return current;
-      if (!got) await this.requireLoginFree(login);
-      try {
-        const options = got ? { ifMatch: got.etag } : { ifNoneMatch: '*' as const };
-        await writeJson(this.store, layout.userKey(login), { ...next, nonce: freshNonce() }, options);
-        return next;
-      } catch (err) {
-        if (!isPreconditionFailed(err)) throw err;
-      }
-    }
-    throw conflict(`user '${login}' was modified concurrently; please retry`);
+    const key = layout.userKey(login);
+    return compareAndSwap(
+      this.store,
+      key,
+      async (got) => {
+        const current: UserRecord = got
+          ? decodeJson<UserRecord>(key, got.body)
+          : { login, name: login, siteAdmin: false, orgs: {}, createdAt: new Date().toISOString(), nonce: '' };
+        const next = change(current);
+        if (!next) return { result: current };
+        if (!got) await this.requireLoginFree(login);
+        return { write: encodeJson({ ...next, nonce: freshNonce() }), result: next };
+      },
+      { exhausted: () => conflict(`user '${login}' was modified concurrently; please retry`) },
+    );
   }
 
   /**
@@ -233,7 +226,7 @@ export class AuthService {
       indexed: true,
     };
     await this.owners.add(login, id);
-    await writeJson(this.store, layout.tokenKey(id), record, { ifNoneMatch: '*' });
+    if (!(await createOnce(this.store, layout.tokenKey(id), encodeJson(record)))) throw conflict('token id collision; please retry');
     return { id, tokenValue };
   }
 

@@ -8,9 +8,9 @@
  * leaves an entry with no token: readers skip it and prune it once it is clearly stale.
  */
 import type { ObjectStore } from '../storage/object-store.js';
-import { isPreconditionFailed } from '../storage/storage-error.js';
+import { createOnce } from '../storage/conditional-writes.js';
 import { layout } from '../storage/layout.js';
-import { writeJson } from './json-objects.js';
+import { encodeJson } from './json-objects.js';
 
 /** An entry older than this whose token record is missing is a leftover, not a token being minted. */
 export const STALE_ENTRY_MS = 5 * 60_000;
@@ -26,11 +26,7 @@ export class TokenOwners {
 
   /** Create-once; an entry already there (a retried or backfilled write) is fine. */
   async add(login: string, tokenId: string): Promise<void> {
-    try {
-      await writeJson(this.store, layout.tokenOwnerKey(login, tokenId), { createdAt: new Date().toISOString() }, { ifNoneMatch: '*' });
-    } catch (err) {
-      if (!isPreconditionFailed(err)) throw err;
-    }
+    await createOnce(this.store, layout.tokenOwnerKey(login, tokenId), encodeJson({ createdAt: new Date().toISOString() }));
   }
 
   async remove(login: string, tokenId: string): Promise<void> {
