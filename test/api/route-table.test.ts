@@ -8,7 +8,10 @@ import zlib, { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { MemoryStore } from '../../src/storage/memory-store.js';
+import express from 'express';
 import { routeTable } from '../../src/http/app.js';
+import { mountRoutes } from '../../src/http/mount-routes.js';
+import type { Route } from '../../src/http/route.js';
 import { listen, type RunningServer } from '../../src/http/server.js';
 import { ADMIN_TOKEN, Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
@@ -65,9 +68,11 @@ describe('route table', () => {
       expect(large).to.deep.equal(['batch', 'batch-decrypt', 'batch-encrypt', 'checkpoint', 'checkpointdelta', 'checkpointverbatim', 'import']);
     });
 
-    it('declares each method and path once', () => {
+    it('declares each method and path once, and refuses a table that does not', () => {
       const ids = routes.map((r) => `${r.method} ${r.path}`);
       expect(new Set(ids).size).to.equal(ids.length);
+      const twice = [routes[0], routes[0]].filter((r): r is Route => !!r);
+      expect(() => mountRoutes(express(), twice, { auth: services.auth, readBody: async () => {} })).to.throw(/route declared twice: GET \/healthz/);
     });
   });
 
