@@ -48,7 +48,11 @@ export function createApp(s: Services, options: { trustProxy?: boolean } = {}): 
   // The CLI decompresses gzip and only gzip (api.go: bodyIntoReader); compression() offers
   // nothing else to a client that asks for gzip alone.
   app.use(compression({ threshold: 1024 }));
-  mountRoutes(app, routeTable(s), { auth: s.auth, readBody: bodyReader(s.maxBodyBytes) });
+  mountRoutes(app, routeTable(s), {
+    auth: s.auth,
+    readBody: bodyReader(s.maxBodyBytes),
+    verifyUpdateToken: (ref, updateId, token) => s.updates.verifyToken(ref, updateId, token),
+  });
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

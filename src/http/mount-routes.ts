@@ -10,10 +10,14 @@ import type { AuthService } from '../services/auth-service.js';
 import { authenticate } from './middleware/authenticate.js';
 import type { BodyReader } from './middleware/body.js';
 import type { Auth, Route, RouteOf } from './route.js';
+import type { StackRef } from '../storage/layout.js';
+import { stackRefOf } from './routes/stack-ref.js';
 
 export interface MountDeps {
   auth: AuthService;
   readBody: BodyReader;
+  /** Checks an update token against the update it names (throws 403), before the body is read. */
+  verifyUpdateToken: (ref: StackRef, updateId: string, token: string) => Promise<void>;
 }
 
 export function mountRoutes(app: Express, routes: readonly Route[], deps: MountDeps): void {
@@ -30,6 +34,8 @@ export function mountRoutes(app: Express, routes: readonly Route[], deps: MountD
 function handle(route: RouteOf<Auth>, deps: MountDeps): RequestHandler {
   return async (req, res) => {
     const credential = await authenticate(deps.auth, route.auth, req.headers);
+    // An update token is checked against its update before any body byte is read, like an API token.
+    if ('updateToken' in credential) await deps.verifyUpdateToken(stackRefOf(req), req.params.updateId as string, credential.updateToken);
     if (route.body !== 'none') await deps.readBody(req, res, route.body);
     await route.handler(req, res, credential);
   };

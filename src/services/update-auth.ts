@@ -7,6 +7,7 @@
  * the stack (and, for state writes, is not sealed); a preview's while its record is not finished.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { StackRef } from '../storage/layout.js';
 import { badRequest, forbidden } from '../domain/errors.js';
 import { locOf, type Lease } from '../domain/stack-meta.js';
@@ -35,10 +36,29 @@ export interface UpdateAuth {
 }
 
 export class UpdateAuthorizer {
+  /** update id → SHA-256 of its token: fixed once the update started, so safe to keep per pod. */
+  private readonly tokenHashes = new LRUCache<string, string>({ max: 10_000 });
+
   constructor(
     private readonly register: MetaRegister,
     private readonly records: UpdateRecords,
   ) {}
+
+  /**
+   * Is this the token the update was given? Answered before a request's body is read, so a
+   * forged or stale-for-another-update token costs no body; usually from memory, else from the
+   * lease or record. Whether the update may still act is authorize()'s question.
+   */
+  async verifyToken(ref: StackRef, updateId: string, token: string): Promise<void> {
+    validateUpdateId(updateId);
+    let known = this.tokenHashes.get(updateId);
+    if (!known) {
+      const { meta } = await this.register.read(ref);
+      known = meta.lease?.updateId === updateId ? meta.lease.tokenHash : (await this.records.read(locOf(meta), updateId)).record.tokenHash;
+      if (known) this.tokenHashes.set(updateId, known);
+    }
+    if (!known || !sameHash(hashToken(token), known)) throw badToken();
+  }
 
   /**
    * Verifies an update token: against the stack's lease for a running update (one GET), or

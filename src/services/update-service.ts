@@ -142,6 +142,11 @@ export class UpdateService {
     }
   }
 
+  /** Is this the token the update was given (before its request body is read)? */
+  verifyToken(ref: StackRef, updateId: string, token: string): Promise<void> {
+    return this.auth.verifyToken(ref, updateId, token);
+  }
+
   async renewLease(ref: StackRef, updateId: string, token: string) {
     const auth = await this.auth.authorizeRunning(ref, updateId, token);
     if (!auth.lease) return { token, tokenExpiration: this.now() + this.leaseSeconds };

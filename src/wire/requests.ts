@@ -103,11 +103,13 @@ export const completeRequest = z.looseObject({
 });
 
 /**
- * Batch secrets calls (client.go: BatchEncrypt, BulkDecryptValue) are bounded, as Pulumi Cloud
- * bounds them: a count per call and a size per value, so one request cannot make a pod encrypt
- * or hold an unbounded amount. Beyond either, 400.
+ * Batch secrets calls (client.go: BatchEncrypt, BulkDecryptValue) are bounded: a count per call
+ * and a size per value, so one request cannot make a pod encrypt or hold an unbounded amount.
+ * Beyond either, 400. The count is the CLI's own batch bound (pkg/resource/stack/secrets.go:
+ * MaxBulkEncryptCount, MaxBulkDecryptCount = 100000): a stack with many secrets still decrypts
+ * in one call, as the CLI sends it; the request body limit bounds the bytes.
  */
-export const MAX_BATCH_ITEMS = 1000;
+export const MAX_BATCH_ITEMS = 100_000;
 /** Base64 characters of one plaintext or ciphertext (about 1 MiB of bytes). */
 export const MAX_SECRET_B64_CHARS = 1_400_000;
 const secretBytes = bytes.max(MAX_SECRET_B64_CHARS, `must be at most ${MAX_SECRET_B64_CHARS} base64 characters`);

@@ -1,5 +1,6 @@
 /** Hostile input gets a 400 (or is stored faithfully), never a 500, a hang or silent loss. */
 import { expect } from 'chai';
+import { MAX_BATCH_ITEMS } from '../../src/wire/requests.js';
 import { pino } from 'pino';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
@@ -249,17 +250,21 @@ describe('hostile input', () => {
   });
 
   describe('batch secrets', () => {
-    it('refuses more than 1000 values or an oversized value (400), and serves 1000', async () => {
+    it('refuses more values than the CLI ever batches, or an oversized value (400), and serves a full batch', async () => {
       const { S } = await newStack();
       const one = Buffer.from('x').toString('base64');
-      const big = await admin.call('post', `${S}/batch-encrypt`, { plaintexts: Array(1001).fill(one) }, { gzip: true });
-      expect400(big, /at most 1000 plaintexts/);
+      const big = await admin.call('post', `${S}/batch-encrypt`, { plaintexts: Array(MAX_BATCH_ITEMS + 1).fill(one) }, { gzip: true });
+      expect400(big, new RegExp(`at most ${MAX_BATCH_ITEMS} plaintexts`));
       const huge = await admin.call('post', `${S}/batch-encrypt`, { plaintexts: [Buffer.alloc(1_100_000).toString('base64')] }, { gzip: true });
       expect400(huge, /at most 1400000 base64 characters/);
-      const ok = await admin.call('post', `${S}/batch-encrypt`, { plaintexts: Array(1000).fill(one) }, { gzip: true });
+      // A stack with 2,000 secrets decrypts in one call, as the CLI sends them.
+      const ok = await admin.call('post', `${S}/batch-encrypt`, { plaintexts: Array(2000).fill(one) }, { gzip: true });
       expect(ok.status).to.equal(200);
-      const dec = await admin.call('post', `${S}/batch-decrypt`, { ciphertexts: [...ok.body.ciphertexts, ok.body.ciphertexts[0]] }, { gzip: true });
-      expect400(dec, /at most 1000 ciphertexts/);
+      const dec = await admin.call('post', `${S}/batch-decrypt`, { ciphertexts: ok.body.ciphertexts }, { gzip: true });
+      expect(dec.status).to.equal(200);
+      expect(Object.keys(dec.body.plaintexts)).to.have.length(2000);
+      const tooMany = await admin.call('post', `${S}/batch-decrypt`, { ciphertexts: Array(MAX_BATCH_ITEMS + 1).fill(ok.body.ciphertexts[0]) }, { gzip: true });
+      expect400(tooMany, new RegExp(`at most ${MAX_BATCH_ITEMS} ciphertexts`));
     });
   });
 

@@ -72,7 +72,7 @@ describe('route table', () => {
       const ids = routes.map((r) => `${r.method} ${r.path}`);
       expect(new Set(ids).size).to.equal(ids.length);
       const twice = [routes[0], routes[0]].filter((r): r is Route => !!r);
-      expect(() => mountRoutes(express(), twice, { auth: services.auth, readBody: async () => {} })).to.throw(/route declared twice: GET \/healthz/);
+      expect(() => mountRoutes(express(), twice, { auth: services.auth, readBody: async () => {}, verifyUpdateToken: async () => {} })).to.throw(/route declared twice: GET \/healthz/);
     });
   });
 
@@ -161,6 +161,22 @@ describe('route table', () => {
         expect(result.body.code).to.equal(401);
         expect(inflated, `${method} ${path} with '${auth}' inflated the body`).to.equal(0);
       }
+    });
+
+    it('refuses a bomb carrying a wrong update token (403) before reading it, for a real update and an unknown one', async () => {
+      const id = (await admin.call('post', `${S}/update`, programRequest(false))).body.updateID as string;
+      expect((await admin.call('post', `${S}/update/${id}`, {})).status).to.equal(200);
+      const cases: [string, number][] = [
+        [`${S}/update/${id}/checkpoint`, 403],
+        [`${S}/update/${id}/checkpoint`, 403], // the second time from the pod's memory of the token
+        [`${S}/update/0123abcd-0000-4000-8000-000000000000/checkpoint`, 404],
+      ];
+      for (const [path, status] of cases) {
+        const { result, inflated } = await countingInflation(() => send('patch', path, 'update-token not-the-token'));
+        expect(result.status, path).to.equal(status);
+        expect(inflated, `${path} inflated the body`).to.equal(0);
+      }
+      await admin.call('post', `${S}/update/${id}/cancel`);
     });
 
     it('does inflate the same bomb once the credential is valid — so the spy above is live — and stops at the limit (413)', async () => {
