@@ -103,7 +103,7 @@ export type JournalEntry = z.output<typeof entrySchema>;
 function kindProblem(e: JournalEntry): string | undefined {
   if (e.kind === JournalKind.write && !e.newSnapshot) return 'a write entry needs newSnapshot';
   if (e.kind === JournalKind.secretsManager && !e.secretsProvider) return 'a secrets-manager entry needs secretsProvider';
-  if (e.kind === JournalKind.extensionParameterize && (e.extensionRef === undefined || e.extension === undefined)) {
+  if (e.kind === JournalKind.extensionParameterize && (e.extensionRef === undefined || e.extension == null)) {
     return 'an extension-parameterize entry needs extensionRef and extension';
   }
   return undefined;
