@@ -41,6 +41,8 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
     leaseSeconds: config.leaseSeconds,
     maxBodyBytes: config.maxBodyBytes,
     deltaCutoffBytes: config.deltaCutoffBytes,
+    journaling: config.journaling,
+    journalMaxBatchBytes: config.journalMaxBatchBytes,
     metrics,
     readyTimeoutMs: config.readyTimeoutMs,
     ready: async () => !draining && (await bucketReady()),

@@ -68,6 +68,14 @@ export const settings = {
     schema: int(0, 4096 * MiB).default(256 * 1024),
     doc: 'Checkpoints at least this large are sent by the CLI as byte-offset deltas (capability `delta-checkpoint-uploads-v2`); 0 = always after the first.',
   },
+  FULMAR_JOURNALING: {
+    schema: bool.default(true),
+    doc: 'Offer journaling (`journalVersion: 1`) to CLIs that ask for it at update start: small journal batches instead of whole checkpoints. `false` = checkpoints only.',
+  },
+  FULMAR_JOURNAL_MAX_BATCH_BYTES: {
+    schema: int(1024, 4096 * MiB).default(32 * MiB),
+    doc: 'Largest journal batch accepted (after gzip inflation); above it 413, and the CLI halves the batch.',
+  },
   FULMAR_LEASE_SECONDS: { schema: int(10, 3600).default(300), doc: 'Update lease duration; the CLI renews every ~150 s.' },
   FULMAR_SHUTDOWN_GRACE_MS: { schema: int(0, 600_000).default(25_000), doc: 'On SIGTERM, how long in-flight requests may take.' },
   FULMAR_READY_TIMEOUT_MS: {
@@ -111,6 +119,8 @@ export interface Config {
   cacheBytes: number;
   maxBodyBytes: number;
   deltaCutoffBytes: number;
+  journaling: boolean;
+  journalMaxBatchBytes: number;
   leaseSeconds: number;
   shutdownGraceMs: number;
   readyTimeoutMs: number;
@@ -192,6 +202,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     cacheBytes: e.FULMAR_CACHE_BYTES,
     maxBodyBytes: e.FULMAR_MAX_BODY_BYTES,
     deltaCutoffBytes: e.FULMAR_DELTA_CUTOFF_BYTES,
+    journaling: e.FULMAR_JOURNALING,
+    journalMaxBatchBytes: e.FULMAR_JOURNAL_MAX_BATCH_BYTES,
     leaseSeconds: e.FULMAR_LEASE_SECONDS,
     shutdownGraceMs: e.FULMAR_SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.FULMAR_READY_TIMEOUT_MS,

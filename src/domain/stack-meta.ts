@@ -35,6 +35,11 @@ export interface Lease {
    * checkpoint is acknowledged, and any pod that meets the seal may finish the commit.
    */
   sealed?: { status: FinalStatus };
+  /**
+   * Set when the update journals (it answered `journalVersion: 1` at start): its state is the
+   * replay of its journal batches onto the version before it, stamped with the CLI's version.
+   */
+  journal?: { cliVersion: string };
 }
 
 /** Where a stack went: the target name and the incarnation that holds it there. */

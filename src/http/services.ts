@@ -5,6 +5,7 @@ import type { StackMover } from '../services/stack-move.js';
 import type { StateService } from '../services/state-service.js';
 import type { UpdateService } from '../services/update-service.js';
 import type { CheckpointWriter } from '../services/checkpoint-writer.js';
+import type { JournalWriter } from '../services/journal-writer.js';
 import type { EventService } from '../services/event-service.js';
 import type { HistoryService } from '../services/history-service.js';
 import type { SecretsService } from '../services/secrets-service.js';
@@ -25,6 +26,7 @@ export interface Services {
   state: StateService;
   updates: UpdateService;
   checkpoints: CheckpointWriter;
+  journal: JournalWriter;
   events: EventService;
   history: HistoryService;
   secrets: SecretsService;

@@ -18,6 +18,8 @@ import { UpdateRecords } from './update-records.js';
 import { UpdateAuthorizer } from './update-auth.js';
 import { VersionCommitter } from './version-commit.js';
 import { CheckpointWriter } from './checkpoint-writer.js';
+import { JournalReplays } from './journal-replays.js';
+import { JournalWriter } from './journal-writer.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { EventService } from './event-service.js';
 import { HistoryService } from './history-service.js';
@@ -48,6 +50,11 @@ export interface ServiceParts {
   ready?: () => Promise<boolean>;
   readyTimeoutMs?: number;
   metrics?: Services['metrics'];
+  /** Offer journaling to CLIs that ask for it (FULMAR_JOURNALING). */
+  journaling?: boolean;
+  journalMaxBatchBytes?: number;
+  /** Bound of the per-pod replays of running journaled updates. */
+  replayCacheBytes?: number;
   /** Lease times and record times come from here; the stores have their own (tests share one). */
   clock?: Clock;
 }
@@ -65,15 +72,17 @@ export function buildServices(p: ServiceParts): Services {
   stacks.settleTombstone = (meta) => mover.settleTarget(meta);
   const records = new UpdateRecords(p.store, clock);
   const auth = new UpdateAuthorizer(register, records);
-  const committer = new VersionCommitter(p.store, register, checkpoints, records, cache, clock, p.logger);
+  const journals = new JournalReplays(p.store, checkpoints, cache, clock, p.logger, p.replayCacheBytes);
+  const committer = new VersionCommitter(p.store, register, checkpoints, journals, records, cache, clock, p.logger);
   const writer = new CheckpointWriter(p.store, checkpoints, auth);
   return {
     auth: new AuthService(p.store, p.adminToken),
     stacks,
     mover,
-    state: new StateService(p.store, register, checkpoints),
-    updates: new UpdateService(register, records, auth, committer, writer, p.leaseSeconds ?? 300, clock),
+    state: new StateService(p.store, register, checkpoints, journals),
+    updates: new UpdateService(register, records, auth, committer, writer, p.leaseSeconds ?? 300, clock, p.journaling ?? true),
     checkpoints: writer,
+    journal: new JournalWriter(p.store, auth, p.journalMaxBatchBytes ?? 32 * 1024 * 1024),
     events: new EventService(p.store, register, auth, records, cache),
     history: new HistoryService(p.store, register, cache, p.logger),
     secrets,

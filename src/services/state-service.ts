@@ -14,6 +14,7 @@ import { mapLimit } from './prefix-ops.js';
 import { liveIncarnation, locOf, type StackMeta } from '../domain/stack-meta.js';
 import type { MetaRegister } from './meta-register.js';
 import type { Checkpoints } from './checkpoints.js';
+import type { JournalReplays } from './journal-replays.js';
 import { stackLabel } from '../domain/stack-label.js';
 
 /** An export's JSON bytes, already gzip-compressed when `gzip` (served as Content-Encoding: gzip). */
@@ -27,13 +28,17 @@ export class StateService {
     private readonly store: ObjectStore,
     private readonly register: MetaRegister,
     private readonly checkpoints: Checkpoints,
+    private readonly journals: JournalReplays,
   ) {}
 
   /** The latest state: the running update's newest checkpoint, else the latest version. */
   async exportLatest(principal: Principal, ref: StackRef, acceptsGzip = false): Promise<ExportBody> {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);
-    if (meta.lease) {
+    if (meta.lease?.journal) {
+      const replayed = await this.journals.deployment(meta, meta.lease);
+      if (replayed) return { bytes: replayed, gzip: false };
+    } else if (meta.lease) {
       const running = await this.checkpoints.latestOfUpdate(locOf(meta), meta.lease.updateId);
       if (running) return { bytes: running.body, gzip: false };
     }

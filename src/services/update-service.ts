@@ -43,6 +43,7 @@ export class UpdateService {
     private readonly writer: CheckpointWriter,
     private readonly leaseSeconds: number,
     private readonly clock: Clock,
+    private readonly journaling: boolean,
   ) {}
 
   private now = () => unixSeconds(this.clock.now());
@@ -70,7 +71,13 @@ export class UpdateService {
     return { updateID: id };
   }
 
-  async start(principal: Principal, ref: StackRef, updateId: string, tags: Record<string, string> | undefined) {
+  async start(
+    principal: Principal,
+    ref: StackRef,
+    updateId: string,
+    tags: Record<string, string> | undefined,
+    client: { journalVersion: number; cliVersion: string } = { journalVersion: 0, cliVersion: '' },
+  ) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
     const { meta: current } = await this.register.read(ref);
     const loc = locOf(current);
@@ -80,6 +87,9 @@ export class UpdateService {
     const tokenHash = hashToken(token);
     const startedAt = this.now();
 
+    // Journaling for non-previews the CLI asked for (it sends journalVersion 1 unless
+    // PULUMI_DISABLE_JOURNALING is set; client.go: StartUpdate); previews keep checkpoints.
+    const journal = this.journaling && !record.dryRun && client.journalVersion >= 1 ? { cliVersion: client.cliVersion } : undefined;
     let version: number;
     if (record.dryRun) {
       // Previews never write state, so they take no lease.
@@ -95,6 +105,7 @@ export class UpdateService {
         durationSeconds: this.leaseSeconds,
         author: principal.login,
         startedAt,
+        ...(journal && { journal }),
       }), tags);
     }
     await this.records.mutate(loc, updateId, (r) => (isTerminal(r.status) ? undefined : { ...r, status: 'running', startTime: startedAt, version, tokenHash }));
@@ -102,8 +113,8 @@ export class UpdateService {
       version,
       token,
       tokenExpiration: startedAt + this.leaseSeconds,
-      // Journaling is not offered yet; 0 makes the CLI send checkpoints (client.go: StartUpdate).
-      journalVersion: 0,
+      // Exactly 1 makes the CLI journal; anything else, checkpoints (pkg/backend/httpstate/backend.go).
+      journalVersion: journal ? 1 : 0,
     };
   }
 

@@ -24,6 +24,7 @@ import { unixSeconds, type Clock } from '../domain/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetaRegister } from './meta-register.js';
 import type { Checkpoints } from './checkpoints.js';
+import type { JournalReplays } from './journal-replays.js';
 import type { UpdateRecords } from './update-records.js';
 import { deletePrefix } from './prefix-ops.js';
 import { encodeJson, readJson, writeJson } from './json-objects.js';
@@ -39,6 +40,7 @@ export class VersionCommitter {
     private readonly store: ObjectStore,
     private readonly register: MetaRegister,
     private readonly checkpoints: Checkpoints,
+    private readonly journals: JournalReplays,
     private readonly records: UpdateRecords,
     private readonly cache: ImmutableCache,
     private readonly clock: Clock,
@@ -76,9 +78,12 @@ export class VersionCommitter {
     await this.records.finish(loc, updateId, status).catch((err: unknown) =>
       this.log.warn({ err, updateId }, 'could not finish the update record (history has the outcome)'),
     );
-    deletePrefix(this.store, layout.updateCheckpointsPrefix(loc, updateId)).catch((err: unknown) =>
-      this.log.warn({ err, updateId }, 'could not remove intermediate checkpoints'),
-    );
+    this.journals.forget(meta, updateId);
+    for (const prefix of [layout.updateCheckpointsPrefix(loc, updateId), layout.updateJournalPrefix(loc, updateId)]) {
+      deletePrefix(this.store, prefix).catch((err: unknown) =>
+        this.log.warn({ err, updateId }, 'could not remove the intermediate state of a committed update'),
+      );
+    }
   }
 
   /**
@@ -92,8 +97,11 @@ export class VersionCommitter {
     const key = layout.checkpointKey(loc, v);
     let body = (await getOrUndefined(this.store, key))?.body;
     if (!body) {
-      const latest = await this.checkpoints.latestOfUpdate(loc, lease.updateId);
-      const candidate = latest?.body ?? (await this.checkpoints.committed(meta, meta.version));
+      // A journaled update's state is its journal replayed; otherwise its newest checkpoint.
+      const reached = lease.journal
+        ? await this.journals.deployment(meta, lease)
+        : (await this.checkpoints.latestOfUpdate(loc, lease.updateId))?.body;
+      const candidate = reached ?? (await this.checkpoints.committed(meta, meta.version));
       if (!(await createOnce(this.store, key, candidate))) body = (await this.store.get(key)).body;
       else body = candidate;
     }

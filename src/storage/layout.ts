@@ -54,6 +54,10 @@ export const layout = {
   updateEventsKey: (s: StackLoc, updateId: string, first: number, last: number) =>
     `${layout.objectsPrefix(s)}updates/${updateId}/events/${pad(first)}-${pad(last)}.json`,
   updateEventsPrefix: (s: StackLoc, updateId: string) => `${layout.objectsPrefix(s)}updates/${updateId}/events/`,
+  /** Journal batches of a journaled update, write-once, keyed by their first and last sequence ids. */
+  updateJournalKey: (s: StackLoc, updateId: string, first: number, last: number) =>
+    `${layout.objectsPrefix(s)}updates/${updateId}/journal/${pad(first)}-${pad(last)}.json`,
+  updateJournalPrefix: (s: StackLoc, updateId: string) => `${layout.objectsPrefix(s)}updates/${updateId}/journal/`,
 } as const;
 
 export interface StackRef {

@@ -57,7 +57,7 @@ describe('route table', () => {
 
     it('gives the update token to exactly the calls the CLI makes with it (client.go: updateAccessToken)', () => {
       const suffixes = [...new Set(routes.filter((r) => r.auth === 'update-token').map((r) => r.path.split(':updateId')[1]))].sort();
-      expect(suffixes).to.deep.equal(['/checkpoint', '/checkpointdelta', '/checkpointverbatim', '/complete', '/events/batch', '/renew_lease']);
+      expect(suffixes).to.deep.equal(['/checkpoint', '/checkpointdelta', '/checkpointverbatim', '/complete', '/events/batch', '/journalentries', '/renew_lease']);
     });
 
     it('reads no body on GET, HEAD and DELETE, and large bodies only where state or batches travel', () => {
@@ -65,7 +65,7 @@ describe('route table', () => {
         expect(r.body, `${r.method} ${r.path}`).to.equal('none');
       }
       const large = [...new Set(routes.filter((r) => r.body === 'large').map((r) => r.path.split('/').pop()))].sort();
-      expect(large).to.deep.equal(['batch', 'batch-decrypt', 'batch-encrypt', 'checkpoint', 'checkpointdelta', 'checkpointverbatim', 'import']);
+      expect(large).to.deep.equal(['batch', 'batch-decrypt', 'batch-encrypt', 'checkpoint', 'checkpointdelta', 'checkpointverbatim', 'import', 'journalentries']);
     });
 
     it('declares each method and path once, and refuses a table that does not', () => {

@@ -24,7 +24,13 @@ export interface TestApi {
 /** One app ("pod") over the store; several over one store behave like pods sharing a bucket. */
 export function makeApi(
   store: ObjectStore,
-  options: { keyring?: { id: string; key: Buffer }[]; leaseSeconds?: number; clock?: Clock } = {},
+  options: {
+    keyring?: { id: string; key: Buffer }[];
+    leaseSeconds?: number;
+    clock?: Clock;
+    journaling?: boolean;
+    journalMaxBatchBytes?: number;
+  } = {},
 ): TestApi {
   const services = buildServices({
     store,
@@ -36,6 +42,8 @@ export function makeApi(
     maxBodyBytes: 8 * 1024 * 1024,
     deltaCutoffBytes: 0,
     clock: options.clock,
+    journaling: options.journaling,
+    journalMaxBatchBytes: options.journalMaxBatchBytes,
   });
   return { app: createApp(services), services };
 }

@@ -23,47 +23,10 @@
  * (The capture script already replaced the serialized provider source by a digest and dropped
  * the programs' stack traces, alike in the base, the entries and the expected state.)
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { expect } from 'chai';
 import { JournalReplayer } from '../../src/domain/journal-replay.js';
 import { parseJournalEntries } from '../../src/wire/journal-entry.js';
-
-const dir = join(import.meta.dirname, '..', 'fixtures', 'journal');
-
-interface Vector {
-  name: string;
-  description: string;
-  base: { deployment?: Record<string, unknown> };
-  batches: unknown[][];
-  expected: { version: number; features?: string[]; deployment: Record<string, unknown> };
-}
-
-const vectors: Vector[] = readdirSync(dir)
-  .filter((f) => f.endsWith('.json'))
-  .sort()
-  .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Vector);
-
-/** A copy without the fields that differ between two runs (see the header). */
-function masked(value: unknown): unknown {
-  const untyped = structuredClone(value) as { deployment: Record<string, unknown> };
-  const d = untyped.deployment;
-  delete (d.manifest as Record<string, unknown>).time;
-  const stamp = (r: Record<string, unknown>) => {
-    delete r.created;
-    delete r.modified;
-    if (String(r.type).startsWith('pulumi:providers:')) r.id = '<provider id>';
-    if (typeof r.provider === 'string') r.provider = r.provider.replace(/::[^:]*$/, '::<provider id>');
-    const deps = r.propertyDependencies as Record<string, unknown[]> | undefined;
-    if (deps) {
-      for (const [key, list] of Object.entries(deps)) if (list.length === 0) delete deps[key];
-      if (Object.keys(deps).length === 0) delete r.propertyDependencies;
-    }
-  };
-  for (const r of (d.resources as Record<string, unknown>[] | undefined) ?? []) stamp(r);
-  for (const op of (d.pending_operations as { resource: Record<string, unknown> }[] | undefined) ?? []) stamp(op.resource);
-  return untyped;
-}
+import { masked, vectors, type Vector } from '../helpers/journal-vectors.js';
 
 function replay(v: Vector, batches: unknown[][]) {
   const replayer = new JournalReplayer(v.base.deployment);

@@ -87,8 +87,13 @@ export function updateRoutes(s: Services): Route[] {
         body: 'small',
         handler: async (req, res, { principal }) => {
           // Start tags replace the stack's tags, so they pass the same checks as PATCH …/tags.
-          const { tags } = parseWith(startUpdateRequest, parseJsonBody(req));
-          res.json(await s.updates.start(principal, stackRefOf(req), updateIdOf(req), tags ?? undefined));
+          const { tags, journalVersion } = parseWith(startUpdateRequest, parseJsonBody(req));
+          res.json(
+            await s.updates.start(principal, stackRefOf(req), updateIdOf(req), tags ?? undefined, {
+              journalVersion: journalVersion ?? 0,
+              cliVersion: cliVersionOf(req.headers['user-agent']),
+            }),
+          );
         },
       },
       {
@@ -115,6 +120,16 @@ export function updateRoutes(s: Services): Route[] {
           const text = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"deployment":`), deployment, Buffer.from('}')]);
           checkDeployment(text, 'checkpoint');
           await s.checkpoints.saveFullCheckpoint(stackRefOf(req), updateIdOf(req), updateToken, text);
+          res.json({});
+        },
+      },
+      {
+        method: 'patch',
+        path: U('/journalentries'),
+        auth: 'update-token',
+        body: 'large',
+        handler: async (req, res, { updateToken }) => {
+          await s.journal.saveBatch(stackRefOf(req), updateIdOf(req), updateToken, rawBody(req), parseJsonBody(req));
           res.json({});
         },
       },
@@ -201,4 +216,14 @@ export function updateRoutes(s: Services): Route[] {
     );
   }
   return routes;
+}
+
+/**
+ * The CLI's version from its User-Agent, `pulumi-cli/1 (v3.259.0; linux)`
+ * (pkg/backend/httpstate/client/api.go): a journaled state's manifest names it, as the CLI's own
+ * checkpoints do.
+ */
+export function cliVersionOf(userAgent: string | undefined): string {
+  const m = /^pulumi-cli\/\d+ \(([^;)\s]+)/.exec(userAgent ?? '');
+  return m?.[1] ?? '';
 }

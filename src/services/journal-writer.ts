@@ -1,0 +1,46 @@
+/**
+ * `PATCH …/journalentries` (pkg/backend/httpstate/client/client.go: SaveJournalEntries;
+ * docs/design.md, "Journaling"). Each batch is one write-once object under the update, keyed by
+ * its first and last sequence ids, acknowledged exactly like a checkpoint: only after it landed
+ * and the lease was found unsealed after that. The CLI sends one batch at a time and retries a
+ * 5xx with the same batch, so a batch whose object holds the same bytes is a retry (200, no second
+ * copy); the same sequence ids with other content are a conflict (409). Over the configured size
+ * the answer is 413, and the CLI halves the batch (pkg/backend/httpstate/journal/snapshot.go).
+ */
+import type { ObjectStore } from '../storage/object-store.js';
+import { createOnce } from '../storage/conditional-writes.js';
+import { layout, MAX_SEQUENCE, type StackRef } from '../storage/layout.js';
+import { badRequest, conflict, FulmarError } from '../domain/errors.js';
+import { locOf } from '../domain/stack-meta.js';
+import { parseJournalEntries } from '../wire/journal-entry.js';
+import type { UpdateAuthorizer } from './update-auth.js';
+
+export class JournalWriter {
+  constructor(
+    private readonly store: ObjectStore,
+    private readonly auth: UpdateAuthorizer,
+    private readonly maxBatchBytes: number,
+  ) {}
+
+  async saveBatch(ref: StackRef, updateId: string, token: string, raw: Buffer, parsed: unknown): Promise<void> {
+    if (raw.length > this.maxBatchBytes) {
+      throw new FulmarError('payload-too-large', `a journal batch of at most ${this.maxBatchBytes} bytes is accepted; send fewer entries`);
+    }
+    const entries = parseJournalEntries(parsed);
+    const { snap, lease } = await this.auth.authorizeWriter(ref, updateId, token);
+    if (!lease.journal) throw badRequest('this update did not negotiate journaling; send checkpoints');
+    const loc = locOf(snap.meta);
+    if (entries.length > 0) {
+      const ids = entries.map((e) => e.sequenceID);
+      if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id <= (ids[i - 1] as number)))) {
+        throw badRequest(`journal entries must carry increasing sequenceIDs from 1 to ${MAX_SEQUENCE}`);
+      }
+      const key = layout.updateJournalKey(loc, updateId, ids[0] as number, ids[ids.length - 1] as number);
+      if (!(await createOnce(this.store, key, raw))) {
+        const stored = await this.store.get(key);
+        if (!stored.body.equals(raw)) throw conflict(`journal entries ${ids[0]}–${ids[ids.length - 1]} of this update were already saved with different content`);
+      }
+    }
+    await this.auth.confirmLease(ref, updateId, loc.incarnation);
+  }
+}

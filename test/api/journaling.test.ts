@@ -1,0 +1,170 @@
+/**
+ * Journaling over the API (docs/design.md, "Journaling"): negotiation at start, batches stored
+ * write-once and acknowledged like checkpoints, and every read and commit path replaying them —
+ * checked against the real CLI's own checkpoints (the golden vectors of test/fixtures/journal).
+ */
+import { expect } from 'chai';
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import { HookStore } from '../helpers/hook-store.js';
+import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { masked, vectors } from '../helpers/journal-vectors.js';
+
+const org = 'acme';
+const project = 'p';
+
+function pods(options: { journaling?: boolean; journalMaxBatchBytes?: number } = {}) {
+  const store = new HookStore(new MemoryStore());
+  const apps = [0, 1].map(() => makeApi(store, options).app);
+  return { store, api: new Client(apps) };
+}
+
+async function newStack(api: Client, stack: string) {
+  expect((await api.call('post', `/api/stacks/${org}/${project}`, { stackName: stack })).status).to.equal(200);
+  return stackPath(org, project, stack);
+}
+
+async function start(api: Client, S: string, journalVersion: number, opts: { dryRun?: boolean; cli?: string } = {}) {
+  const id = (await api.call('post', `${S}/update`, programRequest(opts.dryRun ?? false))).body.updateID as string;
+  const started = await api.call('post', `${S}/update/${id}`, { journalVersion }).set('User-Agent', `pulumi-cli/1 (${opts.cli ?? 'v3.259.0'}; linux)`);
+  expect(started.status, started.text).to.equal(200);
+  return { id, journalVersion: started.body.journalVersion as number, ut: { auth: `update-token ${started.body.token}`, gzip: true } };
+}
+
+/** A resource entry as the CLI journals a create (kind 1, success with a new state). */
+const created = (seq: number, name: string) => ({
+  version: 1,
+  kind: 1,
+  sequenceID: seq,
+  operationID: seq,
+  removeOld: null,
+  removeNew: null,
+  state: { urn: `urn:pulumi:dev::${project}::my:index:Thing::${name}`, custom: true, type: 'my:index:Thing', id: name, outputs: { name } },
+});
+
+describe('journaling', () => {
+  describe('negotiation', () => {
+    it('answers journalVersion 1 to a CLI that asks, for updates only', async () => {
+      const { api } = pods();
+      const S = await newStack(api, 'neg');
+      expect((await start(api, S, 1, { dryRun: true })).journalVersion, 'a preview keeps checkpoints').to.equal(0);
+      expect((await start(api, S, 0, { dryRun: true })).journalVersion).to.equal(0);
+      const u = await start(api, S, 1);
+      expect(u.journalVersion).to.equal(1);
+      await api.call('post', `${S}/update/${u.id}/complete`, { status: 'succeeded' }, u.ut);
+      expect((await start(api, S, 0)).journalVersion, 'PULUMI_DISABLE_JOURNALING=true').to.equal(0);
+    });
+
+    it('answers 0 when FULMAR_JOURNALING is off', async () => {
+      const { api } = pods({ journaling: false });
+      const S = await newStack(api, 'off');
+      expect((await start(api, S, 1)).journalVersion).to.equal(0);
+    });
+  });
+
+  describe('batches', () => {
+    it('stores a batch once, acknowledges a retry, and refuses other content for the same entries', async () => {
+      const { store, api } = pods();
+      const S = await newStack(api, 'batches');
+      const u = await start(api, S, 1);
+      const U = `${S}/update/${u.id}`;
+      const batch = { entries: [created(1, 'a'), created(2, 'b')] };
+      expect((await api.call('patch', `${U}/journalentries`, batch, u.ut)).status).to.equal(200);
+      expect((await api.call('patch', `${U}/journalentries`, batch, u.ut)).status, 'a retry').to.equal(200);
+      const keys = (await store.inner.list({ prefix: `${org}/${project}/batches/` })).objects.map((o) => o.key).filter((k) => k.includes('/journal/'));
+      expect(keys).to.have.length(1);
+      const other = await api.call('patch', `${U}/journalentries`, { entries: [created(1, 'x'), created(2, 'y')] }, u.ut);
+      expect(other.status).to.equal(409);
+      const malformed = await api.call('patch', `${U}/journalentries`, { entries: [{ kind: 1 }] }, u.ut);
+      expect(malformed.status).to.equal(400);
+    });
+
+    it('answers 413 above the configured batch size, so the CLI halves the batch', async () => {
+      const { api } = pods({ journalMaxBatchBytes: 2048 });
+      const S = await newStack(api, 'big');
+      const u = await start(api, S, 1);
+      const entries = Array.from({ length: 40 }, (_, i) => created(i + 1, `r${i}`));
+      expect((await api.call('patch', `${S}/update/${u.id}/journalentries`, { entries }, u.ut)).status).to.equal(413);
+      expect((await api.call('patch', `${S}/update/${u.id}/journalentries`, { entries: entries.slice(0, 5) }, u.ut)).status).to.equal(200);
+    });
+
+    it('refuses batches of a sealed, finished or superseded update (403)', async () => {
+      const { store, api } = pods();
+      const S = await newStack(api, 'fenced');
+      const u = await start(api, S, 1);
+      const U = `${S}/update/${u.id}`;
+      expect((await api.call('patch', `${U}/journalentries`, { entries: [created(1, 'a')] }, u.ut)).status).to.equal(200);
+      let late = 0;
+      // The cancel has sealed the lease and is about to list the batches when another one arrives.
+      store.before('list', (p) => p.endsWith(`/updates/${u.id}/journal/`), async () => {
+        late = (await api.call('patch', `${U}/journalentries`, { entries: [created(2, 'b')] }, u.ut)).status;
+      });
+      expect((await api.call('post', `${U}/cancel`)).status).to.equal(200);
+      expect(late).to.equal(403);
+      const names = (JSON.parse((await api.call('get', `${S}/export`)).text).deployment.resources as { id: string }[]).map((r) => r.id);
+      expect(names).to.deep.equal(['a']);
+      expect((await api.call('patch', `${U}/journalentries`, { entries: [created(3, 'c')] }, u.ut)).status).to.equal(403);
+    });
+  });
+
+  describe('replay on every read and commit path', () => {
+    it('exports progress mid-update on any pod, and commits the replay on complete', async () => {
+      const { api } = pods();
+      const S = await newStack(api, 'progress');
+      await api.call('post', `${S}/import`, deployment(project, 'progress', 2, 'base'), { gzip: true });
+      const u = await start(api, S, 1);
+      const U = `${S}/update/${u.id}`;
+      for (let i = 1; i <= 4; i++) {
+        expect((await api.call('patch', `${U}/journalentries`, { entries: [created(i, `n${i}`)] }, u.ut)).status).to.equal(200);
+        const now = JSON.parse((await api.call('get', `${S}/export`)).text);
+        expect(now.deployment.resources, `after batch ${i}`).to.have.length(2 + i);
+      }
+      expect((await api.call('post', `${U}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
+      const v2 = JSON.parse((await api.call('get', `${S}/export/2`)).text);
+      expect(v2.deployment.resources.map((r: { id?: string }) => r.id)).to.deep.equal(['n1', 'n2', 'n3', 'n4', undefined, undefined]);
+      expect(v2.deployment.manifest.version).to.equal('v3.259.0');
+      expect((await api.call('get', S)).body.version).to.equal(2);
+    });
+
+    it('commits the replay with in-flight creates as pending operations when the CLI dies', async () => {
+      const { api } = pods({});
+      const S = await newStack(api, 'killed');
+      const u = await start(api, S, 1);
+      const begin = {
+        version: 1,
+        kind: 0,
+        sequenceID: 2,
+        operationID: 2,
+        removeOld: null,
+        removeNew: null,
+        operation: { type: 'creating', resource: { urn: `urn:pulumi:dev::${project}::my:index:Thing::inflight`, custom: true, type: 'my:index:Thing' } },
+      };
+      const batch = { entries: [created(1, 'done'), begin] };
+      expect((await api.call('patch', `${S}/update/${u.id}/journalentries`, batch, u.ut)).status).to.equal(200);
+      // The CLI is gone; `pulumi cancel` commits what it journaled.
+      expect((await api.call('post', `${S}/update/${u.id}/cancel`)).status).to.equal(200);
+      const v1 = JSON.parse((await api.call('get', `${S}/export/1`)).text);
+      expect(v1.deployment.resources.map((r: { id: string }) => r.id)).to.deep.equal(['done']);
+      expect(v1.deployment.pending_operations).to.deep.equal([begin.operation]);
+    });
+
+    for (const v of vectors) {
+      it(`ends ${v.name} in the state the CLI's own checkpoint has (${v.description})`, async () => {
+        const { api } = pods();
+        const S = await newStack(api, `golden-${v.name.slice(0, 2)}`);
+        if (v.base.deployment && ((v.base.deployment.resources as unknown[] | undefined)?.length ?? 0) > 0) {
+          expect((await api.call('post', `${S}/import`, v.base, { gzip: true })).status).to.equal(200);
+        }
+        const cli = (v.expected.deployment.manifest as { version: string }).version;
+        const u = await start(api, S, 1, { cli });
+        for (const entries of v.batches) {
+          const res = await api.call('patch', `${S}/update/${u.id}/journalentries`, { entries }, u.ut);
+          expect(res.status, res.text).to.equal(200);
+        }
+        const done = await api.call('post', `${S}/update/${u.id}/complete`, { status: v.fails ? 'failed' : 'succeeded' }, u.ut);
+        expect(done.status, done.text).to.equal(200);
+        const committed = JSON.parse((await api.call('get', `${S}/export`)).text);
+        expect(masked(committed)).to.deep.equal(masked(v.expected));
+      });
+    }
+  });
+});
