@@ -14,7 +14,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { layout } from '../storage/layout.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
 import { JournalReplayer } from '../domain/journal-replay.js';
-import { parseJournalEntries, type DeploymentJson } from '../wire/journal-entry.js';
+import { parseJournalEntries, type DeploymentJson, type JournalEntry } from '../wire/journal-entry.js';
 import { locOf, type Lease, type StackMeta } from '../domain/stack-meta.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../observability/logger.js';
@@ -24,10 +24,10 @@ import { decodeJson, listAllKeys } from './json-objects.js';
 
 interface Replay {
   replayer: JournalReplayer;
-  /** Batch keys applied, in order. */
+  /** Batch keys applied. */
   applied: string[];
-  /** A batch that could not be replayed: it and every later one are left out (logged once). */
-  brokenAt?: string;
+  /** The sequenceID of an entry that could not be replayed: it and every later one are left out. */
+  brokenAt?: number;
   bytes: number;
 }
 
@@ -62,24 +62,33 @@ export class JournalReplays {
     return this.turns.run(id, () => this.advance(id, meta, lease, keys));
   }
 
+  /**
+   * Entries are replayed in sequence order — the order the engine produced them, which respects
+   * every dependency between them (pkg/engine/journal_snapshot.go: newJournalEntry). The CLI
+   * serializes entries concurrently before it queues them, so a batch may hold them out of order
+   * and a later batch may hold one older than the last applied: then the replay starts over.
+   */
   private async advance(id: string, meta: StackMeta, lease: Lease, keys: readonly string[]): Promise<Buffer> {
     let replay = this.replays.get(id);
-    if (!replay || !isPrefix(replay.applied, keys)) replay = await this.fresh(meta, lease);
-    for (const key of keys.slice(replay.applied.length)) {
-      if (replay.brokenAt) break;
-      const body = await this.batch(key);
-      try {
-        const entries = parseJournalEntries(decodeJson<unknown>(key, body));
-        replay.replayer.add(replay.replayer.unseen(entries));
-        replay.applied.push(key);
-        replay.bytes += body.length * BYTES_PER_TEXT_BYTE;
-      } catch (err) {
-        // Entries the CLI sent that cannot be replayed: keep the state before them, say so once.
-        this.log.error({ err, key }, 'a journal batch cannot be replayed; the state stops before it');
-        replay = await this.fresh(meta, lease, replay.applied);
-        replay.brokenAt = key;
+    // Batches are only ever added while the update runs; anything else means start over.
+    if (replay && !replay.applied.every((k) => keys.includes(k))) replay = undefined;
+    const fresh = replay ? keys.filter((k) => !replay?.applied.includes(k)) : [];
+    if (replay && fresh.length > 0 && !replay.brokenAt) {
+      const entries = inSequence(await this.entriesOf(fresh));
+      const current = replay;
+      if ((entries[0]?.sequenceID ?? Infinity) > current.replayer.lastSequence) {
+        try {
+          current.replayer.add(entries);
+          current.applied.push(...fresh);
+          current.bytes += entries.length * 1024;
+        } catch {
+          replay = undefined; // replayed again below, entry by entry, to find where it breaks
+        }
+      } else {
+        replay = undefined;
       }
     }
+    replay ??= await this.rebuild(meta, lease, keys);
     this.replays.set(id, replay);
     const generated = replay.replayer.generate({ now: this.clock.now(), version: lease.journal?.cliVersion ?? '' });
     return Buffer.from(JSON.stringify(generated));
@@ -90,18 +99,43 @@ export class JournalReplays {
     this.replays.delete(`${meta.stackId}.${meta.incarnation ?? ''}:${updateId}`);
   }
 
-  /** A replay from the base, with the given batches (known to replay) applied again. */
-  private async fresh(meta: StackMeta, lease: Lease, batches: readonly string[] = []): Promise<Replay> {
+  /**
+   * A replay from the base of every batch, in sequence order. Entries the CLI sent that cannot be
+   * replayed (an index out of range, an unknown operation) stop it: the state is what came before
+   * them, and the error is logged once per rebuild.
+   */
+  private async rebuild(meta: StackMeta, lease: Lease, keys: readonly string[]): Promise<Replay> {
     const baseBytes = await this.checkpoints.committed(meta, lease.version - 1);
     const base = (JSON.parse(baseBytes.toString('utf8')) as { deployment?: DeploymentJson }).deployment ?? {};
-    const replay: Replay = { replayer: new JournalReplayer(base), applied: [], bytes: baseBytes.length * BYTES_PER_TEXT_BYTE };
-    for (const key of batches) {
-      const body = await this.batch(key);
-      replay.replayer.add(replay.replayer.unseen(parseJournalEntries(decodeJson<unknown>(key, body))));
-      replay.applied.push(key);
-      replay.bytes += body.length * BYTES_PER_TEXT_BYTE;
+    const entries = inSequence(await this.entriesOf(keys));
+    const replay: Replay = { replayer: new JournalReplayer(base), applied: [...keys], bytes: baseBytes.length * BYTES_PER_TEXT_BYTE };
+    try {
+      replay.replayer.add(entries);
+    } catch {
+      replay.replayer = new JournalReplayer(base);
+      for (const [i, entry] of entries.entries()) {
+        try {
+          replay.replayer.add([entry]);
+        } catch (err) {
+          this.log.error({ err, updateId: lease.updateId, sequenceID: entry.sequenceID }, 'a journal entry cannot be replayed; the state stops before it');
+          replay.replayer = new JournalReplayer(base);
+          replay.replayer.add(entries.slice(0, i));
+          replay.brokenAt = entry.sequenceID;
+          break;
+        }
+      }
     }
+    replay.bytes += entries.length * 1024;
     return replay;
+  }
+
+  private async entriesOf(keys: readonly string[]): Promise<JournalEntry[]> {
+    const all: JournalEntry[] = [];
+    for (const key of keys) {
+      const body = await this.batch(key);
+      all.push(...parseJournalEntries(decodeJson<unknown>(key, body)));
+    }
+    return all;
   }
 
   private batch(key: string): Promise<Buffer> {
@@ -109,7 +143,10 @@ export class JournalReplays {
   }
 }
 
-/** Batches are listed in key order and only ever added, so a replay's batches stay a prefix. */
-function isPrefix(applied: readonly string[], keys: readonly string[]): boolean {
-  return applied.length <= keys.length && applied.every((k, i) => keys[i] === k);
+/** Ascending by sequenceID, each id once (the first copy stands). */
+function inSequence(entries: readonly JournalEntry[]): JournalEntry[] {
+  const seen = new Set<number>();
+  return [...entries]
+    .sort((x, y) => x.sequenceID - y.sequenceID)
+    .filter((e) => (seen.has(e.sequenceID) ? false : (seen.add(e.sequenceID), true)));
 }

@@ -31,9 +31,11 @@ export class JournalWriter {
     if (!lease.journal) throw badRequest('this update did not negotiate journaling; send checkpoints');
     const loc = locOf(snap.meta);
     if (entries.length > 0) {
-      const ids = entries.map((e) => e.sequenceID);
-      if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id <= (ids[i - 1] as number)))) {
-        throw badRequest(`journal entries must carry increasing sequenceIDs from 1 to ${MAX_SEQUENCE}`);
+      // Not necessarily in order: the CLI serializes entries concurrently before it queues them
+      // (pkg/backend/httpstate/journal/snapshot.go: AddJournalEntry); the replay sorts them.
+      const ids = entries.map((e) => e.sequenceID).sort((a, b) => a - b);
+      if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id === ids[i - 1]))) {
+        throw badRequest(`journal entries must carry distinct sequenceIDs from 1 to ${MAX_SEQUENCE}`);
       }
       const key = layout.updateJournalKey(loc, updateId, ids[0] as number, ids[ids.length - 1] as number);
       if (!(await createOnce(this.store, key, raw))) {

@@ -125,6 +125,24 @@ describe('journaling', () => {
       expect((await api.call('get', S)).body.version).to.equal(2);
     });
 
+    it('replays in sequence order, whatever order the entries arrived in', async () => {
+      const { api } = pods();
+      const S = await newStack(api, 'order');
+      const u = await start(api, S, 1);
+      const U = `${S}/update/${u.id}`;
+      const ids = async () => (JSON.parse((await api.call('get', `${S}/export`)).text).deployment.resources as { id: string }[]).map((r) => r.id);
+      // Out of order inside a batch (the CLI serializes entries concurrently before it queues them).
+      expect((await api.call('patch', `${U}/journalentries`, { entries: [created(2, 'b'), created(1, 'a')] }, u.ut)).status).to.equal(200);
+      expect(await ids()).to.deep.equal(['a', 'b']);
+      expect((await api.call('patch', `${U}/journalentries`, { entries: [created(4, 'd')] }, u.ut)).status).to.equal(200);
+      expect(await ids()).to.deep.equal(['a', 'b', 'd']);
+      // A straggler older than what was already replayed.
+      expect((await api.call('patch', `${U}/journalentries`, { entries: [created(3, 'c')] }, u.ut)).status).to.equal(200);
+      expect(await ids()).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect((await api.call('post', `${U}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
+      expect((JSON.parse((await api.call('get', `${S}/export/1`)).text).deployment.resources as { id: string }[]).map((r) => r.id)).to.deep.equal(['a', 'b', 'c', 'd']);
+    });
+
     it('commits the replay with in-flight creates as pending operations when the CLI dies', async () => {
       const { api } = pods({});
       const S = await newStack(api, 'killed');
