@@ -28,6 +28,8 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
 
   const resourcesOf = async (full: string) =>
     ((await t.api(`${stackPath(full)}/export`)).body as Deployment).deployment.resources ?? [];
+  /** Every access-log line of the three pods so far. */
+  const podLogs = async () => (await Promise.all(t.pods.map((p) => readFile(p.logFile, 'utf8')))).join('\n').split('\n');
 
   it('logs in and tells who it is', async () => {
     const login = await t.session.ok(['login', t.url]);
@@ -164,20 +166,36 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
     expect(urns).not.to.include(victim!.urn);
   });
 
-  it('creates and destroys 200 resources', async function () {
+  it('creates and destroys 200 resources with checkpoints (PULUMI_DISABLE_JOURNALING=true)', async function () {
     this.timeout(600_000);
     const full = stackName('proj', 'big');
-    const stack = await t.session.stack(full, 'proj', components(199, { prefix: 'b' }));
+    const stack = await t.session.stack(full, 'proj', components(199, { prefix: 'b' }), { env: { PULUMI_DISABLE_JOURNALING: 'true' } });
     const up = await stack.up();
     expect(up.summary.resourceChanges).to.deep.equal({ create: 200 });
     expect(await resourcesOf(full)).to.have.length(200);
     // The state outgrew the advertised delta cutoff, so the CLI sent byte-offset deltas that
     // the pods rebuilt and verified (any mismatch would have made it fall back to verbatim).
-    const logs = (await Promise.all(t.pods.map((p) => readFile(p.logFile, 'utf8')))).join('\n');
-    const deltas = logs.split('\n').filter((l) => l.includes('/checkpointdelta') && l.includes('"statusCode":200'));
+    const logs = await podLogs();
+    const deltas = logs.filter((l) => l.includes(`/${full}/update/`) && l.includes('/checkpointdelta') && l.includes('"statusCode":200'));
     expect(deltas.length, 'accepted checkpointdelta requests').to.be.greaterThan(10);
-    const refused = logs.split('\n').filter((l) => l.includes('/checkpointdelta') && /"statusCode":4\d\d/.test(l));
+    const refused = logs.filter((l) => l.includes('/checkpointdelta') && /"statusCode":4\d\d/.test(l));
     expect(refused, 'deltas refused (hash mismatch or missing baseline)').to.deep.equal([]);
+    expect(logs.filter((l) => l.includes(`/${full}/update/`) && l.includes('/journalentries')), 'journal batches').to.deep.equal([]);
+    const destroy = await stack.destroy();
+    expect(destroy.summary.resourceChanges).to.deep.equal({ delete: 200 });
+    expect(await resourcesOf(full)).to.deep.equal([]);
+  });
+
+  it('creates and destroys 200 resources journaling (the CLI’s default), sending no checkpoint', async function () {
+    this.timeout(600_000);
+    const full = stackName('proj', 'bigj');
+    const stack = await t.session.stack(full, 'proj', components(199, { prefix: 'b' }));
+    const up = await stack.up();
+    expect(up.summary.resourceChanges).to.deep.equal({ create: 200 });
+    expect(await resourcesOf(full)).to.have.length(200);
+    const logs = (await podLogs()).filter((l) => l.includes(`/${full}/update/`));
+    expect(logs.filter((l) => l.includes('/journalentries') && l.includes('"statusCode":200')).length, 'journal batches').to.be.greaterThan(2);
+    expect(logs.filter((l) => /\/checkpoint(verbatim|delta)?[?"]/.test(l)), 'checkpoint requests').to.deep.equal([]);
     const destroy = await stack.destroy();
     expect(destroy.summary.resourceChanges).to.deep.equal({ delete: 200 });
     expect(await resourcesOf(full)).to.deep.equal([]);
