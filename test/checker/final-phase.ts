@@ -1,7 +1,7 @@
 /**
- * The final phase, run once the workload has stopped, faults are off and every pod is up: wait
- * until every lease has expired, force the roll-forward of any stack still holding one (start a
- * new update, complete it), then read everything back through the API — each name's register
+ * The final phase, run once the workload has stopped, faults are off and every pod is up: for any
+ * stack still holding a lease, wait until every lease has expired and force the dead holder's
+ * roll-forward (start a new update, complete it), then read everything back through the API — each name's register
  * view, history, every committed version's export — plus the stack listing and the bucket, and
  * last try to remove every stack (a name must be creatable or deletable, never stranded).
  * Every request goes through the recorder, so violations can cite them.
@@ -68,18 +68,20 @@ export interface FinalSnapshot {
 const TAKEOVER_ATTEMPTS = 8;
 
 export async function runFinalPhase(api: ApiClient, store: ObjectStore, names: StackName[], leaseSeconds: number): Promise<FinalSnapshot> {
-  // Every lease taken during the workload has expired by now (lease + margin for clocks).
-  await sleep((leaseSeconds + 3) * 1000);
-
   const listed = await listAll(api);
   const all = uniqueNames([...names, ...listed.stacks.map((s) => s.name)]);
 
-  const takeovers: Takeover[] = [];
+  // Stacks some update still holds: once every lease has expired (lease + a margin for the
+  // store's clock), a new update must be able to take each over. No holder, no wait.
+  const held: { name: StackName; holder: string }[] = [];
   for (const name of all) {
     const got = await api.call('GET', stackApiPath(name), { kind: 'get', ref: name });
     const holder = (got.body as { activeUpdate?: string } | undefined)?.activeUpdate;
-    if (acked(got) && holder) takeovers.push(await takeOver(api, name, holder));
+    if (acked(got) && holder) held.push({ name, holder });
   }
+  if (held.length > 0) await sleep((leaseSeconds + 3) * 1000);
+  const takeovers: Takeover[] = [];
+  for (const { name, holder } of held) takeovers.push(await takeOver(api, name, holder));
 
   const gets = new Map<string, Op>();
   const stacks: FinalStack[] = [];

@@ -4,6 +4,7 @@
  * (history-checker.test.ts) and by `npm run soak`.
  */
 import { writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MinioServer } from '../helpers/minio.js';
 import type { FaultPlan } from '../helpers/s3-fault-proxy.js';
 import { startCluster, STARTUP_PATHS, type Cluster } from './cluster.js';
@@ -42,6 +43,8 @@ export interface CheckRunResult {
   /** Human-readable summary, violations included. */
   report: string;
 }
+
+const QUIESCE_MS = 3_000;
 
 export const workloadFaultPlan = (seed: number): FaultPlan => ({
   seed,
@@ -84,6 +87,8 @@ export async function runHistoryCheck(options: CheckRunOptions): Promise<CheckRu
       actions = work.actions;
       kills = killed.kills;
     }
+    // Requests a client gave up on may still be running in a pod: let them end.
+    await sleep(QUIESCE_MS);
     log(`${label}: workload done (${actions} actions, ${recorder.ops.length} requests, ${kills} pod kills); final phase`);
     cluster.faults.setPlan(undefined);
     await cluster.reviveAll();

@@ -182,6 +182,23 @@ function moveVsCreate(kind: 'rename' | 'transfer') {
         if (leaked.length > 0) fail(`${nameKey(to)} was created fresh (the ${kind} answered ${moved.status}) but exports the source's state [${leaked.join(', ')}]`);
       }
     }
+    if (acked(created) && !acked(moved)) {
+      // The fresh target's first version must be its own, not something the failed move left.
+      const own = `${letter}${c.n}-dst`;
+      await c.setup.call('GET', stackApiPath(to), { kind: 'get', ref: to, pod: c.podA });
+      const imp = await c.setup.call('POST', `${stackApiPath(to)}/import`, { kind: 'import', ref: to, marker: own, body: dep(to, own), pod: c.podB });
+      const id = (imp.body as { updateId?: string } | undefined)?.updateId;
+      if (id) imp.updateId = id;
+      await c.setup.call('GET', stackApiPath(to), { kind: 'get', ref: to, pod: c.podB });
+      const v1 = await c.setup.call('GET', `${stackApiPath(to)}/export/1`, { kind: 'export', ref: to, pod: c.podC });
+      if (acked(imp) && !markersOf(v1.body).includes(own)) {
+        violations.push({
+          invariant: `scenario-${kind}-vs-create`,
+          message: `the freshly created ${nameKey(to)} imported ${own} (200) as version 1, but export/1 shows [${markersOf(v1.body).join(', ')}]: it adopted the source's objects`,
+          ops: [moved, created, imp, v1],
+        });
+      }
+    }
     return { names: [from, to], violations };
   });
 }
