@@ -3,7 +3,8 @@
  * (6 clients racing over 2 orgs × 4 stack names, with S3 faults and pod kills, and one seed
  * without either) and each deterministic race scenario, all against 3 real pods on one MinIO.
  * A run fails with every violated invariant listed, with its seed and the requests involved;
- * replay one with `npm run soak -- --seed S --seconds N` (see test/checker/soak.ts).
+ * replay one with `npm run soak -- --seed S --seconds N` (see test/checker/soak.ts). Set
+ * FULMAR_CHECKER_KEEP_LOGS=1 to keep the pods' logs of a failing run.
  */
 import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
 import { runHistoryCheck, type CheckRunOptions } from './run.js';
@@ -32,7 +33,12 @@ describe('concurrent-history checker (3 pods, S3 fault proxy, MinIO)', function 
   });
 
   const check = async (options: CheckRunOptions) => {
-    const result = await runHistoryCheck({ ...options, ...(minio && { minio }) });
+    const result = await runHistoryCheck({
+      ...options,
+      ...(minio && { minio }),
+      // Pod logs of a failing run are kept (and their folder printed) only when asked.
+      keepLogsOnFailure: Boolean(process.env.FULMAR_CHECKER_KEEP_LOGS),
+    });
     if (result.violations.length > 0) throw new Error(result.report);
     console.log(`      ${result.report}`);
   };

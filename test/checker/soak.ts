@@ -1,5 +1,8 @@
 /**
- * `npm run soak -- --seconds N --seed S [--clients K] [--runs R] [--scenario NAME] [--rounds N] [--keep-logs] [--dump FILE]`
+ * `npm run soak -- --seconds N --seed S [--clients K] [--runs R] [--scenario NAME] [--rounds N] [--calm] [--keep-logs] [--dump FILE]`
+ *
+ * `--calm` turns off S3 faults and pod kills (every answer is then definitive); `--dump FILE`
+ * writes the whole history and final snapshot as JSON; pod logs of a failing run are kept.
  *
  * Runs the history checker for longer than CI does: R runs (default 1) of N seconds of workload
  * each, seeds S, S+1, …, and prints every failing seed so it can be replayed. The same seed gives
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '40' },
     'keep-logs': { type: 'boolean', default: false },
     dump: { type: 'string' },
+    calm: { type: 'boolean', default: false },
   },
 });
 
@@ -52,6 +56,8 @@ for (let i = 0; i < runs; i++) {
     clients,
     rounds,
     keepLogs: values['keep-logs'],
+    faults: !values.calm,
+    kills: !values.calm,
     ...(values.dump && { dumpTo: runs > 1 ? `${values.dump}.${seed}` : values.dump }),
     ...(values.scenario && { scenario: values.scenario as ScenarioName }),
     log: (line) => console.log(line),
@@ -59,7 +65,7 @@ for (let i = 0; i < runs; i++) {
   console.log(result.report);
   if (result.violations.length > 0) {
     failing.push(seed);
-    const scenario = values.scenario ? ` --scenario ${values.scenario} --rounds ${rounds}` : ` --clients ${clients}`;
+    const scenario = values.scenario ? ` --scenario ${values.scenario} --rounds ${rounds}` : ` --clients ${clients}${values.calm ? ' --calm' : ''}`;
     console.log(`FAILED seed ${seed} — replay: npm run soak -- --seconds ${seconds} --seed ${seed}${scenario}`);
   }
 }
