@@ -200,6 +200,11 @@ export function checkInvariants(input: CheckInput): Violation[] {
     if (b.strayCommitted.length > 0) {
       violate('bucket-no-stray-committed', `${nameKey(b.name)}/ holds committed checkpoints [${b.strayCommitted.join(', ')}] but its register is ${b.register ? (b.register.deleted ? 'a tombstone' : 'being moved') : 'missing'}`, []);
     }
+    if (b.register?.renaming && !b.register.deleted) {
+      // Any read finishes a move it meets; one still marked after the final reads never will.
+      const got = final.gets.get(nameKey(b.name));
+      violate('no-stranded-stack', `${nameKey(b.name)}/meta.json is still marked as being moved after every name was read${got ? ` (GET answered ${got.status})` : ''}: the stack is in no listing and cannot finish its move`, got ? [got] : []);
+    }
     if (b.live && b.register) {
       const want = Array.from({ length: b.register.version }, (_, i) => i + 1);
       const extra = b.committedVersions.filter((v) => v > b.register!.version);
