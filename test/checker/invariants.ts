@@ -277,7 +277,8 @@ function checkStack(s: FinalStack, ctx: StackCheckContext): void {
         violate('no-cross-incarnation', `${label}: version ${v} exports marker ${m}, written to incarnation ${u.incarnation} (${nameKey(u.ref)})`, [e.op, src, u.pinnedBy]);
         continue;
       }
-      if (src.ref && nameKey(src.ref) !== nameKey(s.name) && !reach(src.ref, src.start).has(nameKey(s.name))) {
+      // Without a pinned incarnation, fall back to names: the marker's name must lead here.
+      if (!u?.incarnation && src.ref && nameKey(src.ref) !== nameKey(s.name) && !reach(src.ref, src.start).has(nameKey(s.name))) {
         const org = src.ref.org !== s.name.org;
         violate(
           org ? 'no-cross-org' : 'no-cross-incarnation',
