@@ -25,6 +25,8 @@ export interface CheckRunOptions {
   /** S3 faults and pod kills during the random workload (default on; never in scenarios). */
   faults?: boolean;
   kills?: boolean;
+  /** See WorkloadOptions.races. */
+  races?: boolean;
   minio?: MinioServer;
   keepLogs?: boolean;
   /** Keeps the pods' logs when a violation was found (default true). */
@@ -84,7 +86,7 @@ export async function runHistoryCheck(options: CheckRunOptions): Promise<CheckRu
       if (options.faults !== false) cluster.faults.setPlan(workloadFaultPlan(options.seed));
       const killer = options.kills !== false ? runPodKiller(cluster, { seed: options.seed, seconds: options.seconds }) : Promise.resolve({ kills: 0 });
       const [work, killed] = await Promise.all([
-        runWorkload(clientFor, { seed: options.seed, seconds: options.seconds, clients: options.clients ?? 6 }),
+        runWorkload(clientFor, { seed: options.seed, seconds: options.seconds, clients: options.clients ?? 6, races: options.races }),
         killer,
       ]);
       actions = work.actions;

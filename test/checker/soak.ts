@@ -25,6 +25,7 @@ const { values } = parseArgs({
     'keep-logs': { type: 'boolean', default: false },
     dump: { type: 'string' },
     calm: { type: 'boolean', default: false },
+    'no-races': { type: 'boolean', default: false },
   },
 });
 
@@ -58,6 +59,7 @@ for (let i = 0; i < runs; i++) {
     keepLogs: values['keep-logs'],
     faults: !values.calm,
     kills: !values.calm,
+    races: !values['no-races'],
     ...(values.dump && { dumpTo: runs > 1 ? `${values.dump}.${seed}` : values.dump }),
     ...(values.scenario && { scenario: values.scenario as ScenarioName }),
     log: (line) => console.log(line),

@@ -49,10 +49,11 @@ const WEIGHTS: [Action['type'], number][] = [
 ];
 const TOTAL_WEIGHT = WEIGHTS.reduce((s, [, w]) => s + w, 0);
 const ENDINGS: Ending[] = ['complete', 'complete', 'complete', 'abandon', 'cancel-race', 'complete-race'];
+const CALM_ENDINGS: Ending[] = ['complete', 'complete', 'abandon'];
 const DRAWS_PER_ACTION = 8;
 
 /** Draws the n-th action of a client: always DRAWS_PER_ACTION numbers, whatever the action. */
-export function planAction(rand: () => number, ns: Namespace, client: string, n: number): Action {
+export function planAction(rand: () => number, ns: Namespace, client: string, n: number, races = true): Action {
   const d = Array.from({ length: DRAWS_PER_ACTION }, rand) as [number, number, number, number, number, number, number, number];
   const pick = <T>(list: readonly T[], x: number): T => list[Math.min(list.length - 1, Math.floor(x * list.length))] as T;
   const org = pick(ns.orgs, d[1]);
@@ -88,7 +89,7 @@ export function planAction(rand: () => number, ns: Namespace, client: string, n:
         type,
         ref,
         markers: Array.from({ length: count }, (_, j) => marker(j + 1)),
-        ending: pick(ENDINGS, d[4]),
+        ending: races ? pick(ENDINGS, d[4]) : pick(CALM_ENDINGS, d[4]),
         gapMs: Math.floor(d[5] * 200),
         raceDelayMs: Math.floor(d[6] * 25),
       };
@@ -198,6 +199,12 @@ export interface WorkloadOptions {
   namespace?: Namespace;
   /** Most actions one client runs (a bound besides time). */
   maxActionsPerClient?: number;
+  /**
+   * false: no request of a client overlaps another of its own (updates end with a plain complete
+   * or are abandoned, never cancelled or completed mid-checkpoint) — with one client, a control
+   * run in which nothing races at all.
+   */
+  races?: boolean;
 }
 
 /** Runs the clients until the deadline; resolves when every client has finished its action. */
@@ -212,7 +219,7 @@ export async function runWorkload(clientFor: (name: string) => ApiClient, option
       const api = clientFor(name);
       const rand = prng((options.seed * 7919 + i * 104_729) >>> 0);
       for (let n = 1; n <= max && Date.now() < deadline; n++) {
-        const action = planAction(rand, ns, name, n);
+        const action = planAction(rand, ns, name, n, options.races !== false);
         const thinkMs = Math.floor(rand() * 60);
         await runAction(api, action);
         actions++;
