@@ -1,7 +1,8 @@
 /**
  * The concurrent-history checker, as CI runs it: a few fixed seeds of the randomized workload
  * (6 clients racing over 2 orgs × 4 stack names, with S3 faults and pod kills, and one seed
- * without either) and each deterministic race scenario, all against 3 real pods on one MinIO.
+ * without either), a control run in which nothing races (it must pass), and each deterministic
+ * race scenario, all against 3 real pods on one MinIO.
  * A run fails with every violated invariant listed, with its seed and the requests involved;
  * replay one with `npm run soak -- --seed S --seconds N` (see test/checker/soak.ts). Set
  * FULMAR_CHECKER_KEEP_LOGS=1 to keep the pods' logs of a failing run.
@@ -17,6 +18,7 @@ const WORKLOAD_RUNS: Pick<CheckRunOptions, 'seed' | 'faults' | 'kills'>[] = [
   // No faults and no kills: every answer is definitive, so nothing hides behind "unknown".
   { seed: 303, faults: false, kills: false },
 ];
+const CONTROL_SECONDS = 20;
 const SCENARIO_ROUNDS = 15;
 const SCENARIO_SECONDS = 25;
 
@@ -48,6 +50,11 @@ describe('concurrent-history checker (3 pods, S3 fault proxy, MinIO)', function 
     it(`keeps every acknowledged write: randomized workload, seed ${run.seed}, ${what}`, () =>
       check({ ...run, seconds: WORKLOAD_SECONDS, clients: 6 }));
   }
+
+  // The control: one client and nothing overlapping, faults and kills on. Nothing races, so
+  // nothing may be flagged — this keeps the checker honest about unknown outcomes.
+  it('flags nothing when nothing races: one client, no overlapping requests, with S3 faults and pod kills (control)', () =>
+    check({ seed: 404, seconds: CONTROL_SECONDS, clients: 1, races: false, faults: true, kills: true }));
 
   for (const scenario of SCENARIO_NAMES) {
     it(`keeps every acknowledged write: race scenario ${scenario} (${SCENARIO_ROUNDS} rounds)`, () =>

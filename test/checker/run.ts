@@ -76,7 +76,8 @@ export async function runHistoryCheck(options: CheckRunOptions): Promise<CheckRu
     if (options.scenario) {
       const scenario = SCENARIOS[options.scenario];
       recorder.phase = options.scenario;
-      // No faults: the scenarios' own outcome rules read every answer as definitive.
+      // No faults: the scenarios' own outcome rules read every answer as definitive. Latency only.
+      if (scenario.latency) cluster.faults.setPlan({ seed: options.seed, latency: scenario.latency, exempt: STARTUP_PATHS });
       const out = await scenario.run({ clientFor, seed: options.seed, rounds: options.rounds ?? 20, seconds: options.seconds, pods: cluster.podCount });
       actions = out.rounds;
       names = out.names;

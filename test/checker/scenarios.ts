@@ -15,6 +15,7 @@ import { deployment, programRequest } from '../helpers/api.js';
 import { acked, nameKey, stackApiPath, type ApiClient, type Op, type StackName } from './history.js';
 import { markersOf } from './final-phase.js';
 import type { Violation } from './invariants.js';
+import type { LatencyRule } from '../helpers/s3-fault-proxy.js';
 
 export interface ScenarioContext {
   clientFor(name: string): ApiClient;
@@ -33,6 +34,11 @@ export interface ScenarioOutcome {
 
 interface Scenario {
   description: string;
+  /**
+   * Latency the S3 proxy adds while the scenario runs, to hold its race window open. Latency
+   * only: every answer stays definitive, which the scenarios' outcome rules rely on.
+   */
+  latency?: LatencyRule;
   run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
 }
 
@@ -50,9 +56,14 @@ async function race<A, B>(offsetMs: number, first: () => Promise<A>, second: () 
 }
 
 /** Shared loop: bounded by rounds and time; `round` returns the names it used and its violations. */
-function scenario(description: string, round: (ctx: RoundContext) => Promise<{ names: StackName[]; violations: Violation[] }>): Scenario {
+function scenario(
+  description: string,
+  round: (ctx: RoundContext) => Promise<{ names: StackName[]; violations: Violation[] }>,
+  latency?: LatencyRule,
+): Scenario {
   return {
     description,
+    ...(latency && { latency }),
     async run(ctx) {
       const rand = prng(ctx.seed);
       const setup = ctx.clientFor('setup');
@@ -62,7 +73,9 @@ function scenario(description: string, round: (ctx: RoundContext) => Promise<{ n
       const violations: Violation[] = [];
       let n = 0;
       for (; n < ctx.rounds && Date.now() < deadline; n++) {
-        const offsetMs = Math.round(rand() * 30 - 10);
+        // Sweeps the second request from 10 ms before the first to 20 ms after it, a slice per
+        // round, so the race window is covered whatever the machine's speed.
+        const offsetMs = Math.round(-10 + (30 * (n + rand())) / ctx.rounds);
         const pod = Math.floor(rand() * ctx.pods);
         const out = await round({ n, offsetMs, setup, r1, r2, podA: pod, podB: pod + 1, podC: pod + 2 });
         names.push(...out.names);
@@ -139,7 +152,7 @@ const deleteVsCreate = scenario('DELETE ?force=true on one pod racing POST creat
     }
   }
   return { names: [ref], violations };
-});
+}, { probability: 1, minMs: 40, maxMs: 80, methods: ['DELETE'] }); // a slow purge: the window where a create may land
 
 function moveVsCreate(kind: 'rename' | 'transfer') {
   const letter = kind === 'rename' ? 'b' : 'c';
