@@ -30,7 +30,8 @@ export type OpKind =
   | 'get'
   | 'history'
   | 'export'
-  | 'list';
+  | 'list'
+  | 'setup';
 
 export interface Op {
   id: number;
@@ -84,7 +85,7 @@ export interface CallOptions {
   updateId?: string;
   marker?: string;
   body?: unknown;
-  /** Authorization header; the admin API token by default. */
+  /** Authorization header; the client's API token by default. */
   auth?: string;
   timeoutMs?: number;
   /** Send to this pod (index among the live ones, modulo) instead of the next in turn. */
@@ -105,8 +106,9 @@ export class HistoryRecorder {
     return performance.now() - this.t0;
   }
 
-  client(name: string, pods: () => PodTarget[], adminToken: string): ApiClient {
-    return new ApiClient(this, name, pods, adminToken);
+  /** A client whose requests carry `apiToken` unless a call says otherwise. */
+  client(name: string, pods: () => PodTarget[], apiToken: string): ApiClient {
+    return new ApiClient(this, name, pods, apiToken);
   }
 
   record(op: Omit<Op, 'id' | 'phase'>): Op {
@@ -127,7 +129,7 @@ export class ApiClient {
     private readonly recorder: HistoryRecorder,
     readonly name: string,
     private readonly pods: () => PodTarget[],
-    private readonly adminToken: string,
+    private readonly apiToken: string,
   ) {
     // Clients start on different pods, so concurrent requests spread.
     this.next = Number.parseInt(name.replace(/\D/g, '') || '0', 10);
@@ -145,7 +147,7 @@ export class ApiClient {
         headers: {
           Accept: ACCEPT,
           'Content-Type': 'application/json',
-          Authorization: options.auth ?? `token ${this.adminToken}`,
+          Authorization: options.auth ?? `token ${this.apiToken}`,
         },
         ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
         signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),

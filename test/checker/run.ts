@@ -11,7 +11,7 @@ import { startCluster, STARTUP_PATHS, type Cluster } from './cluster.js';
 import { runFinalPhase } from './final-phase.js';
 import { HistoryRecorder, type StackName } from './history.js';
 import { checkInvariants, formatViolations, type Violation } from './invariants.js';
-import { DEFAULT_NAMESPACE, namesOf, runPodKiller, runWorkload } from './workload.js';
+import { DEFAULT_NAMESPACE, namesOf, runPodKiller, runWorkload, setupMember } from './workload.js';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 
 export interface CheckRunOptions {
@@ -66,7 +66,7 @@ export async function runHistoryCheck(options: CheckRunOptions): Promise<CheckRu
   const label = options.scenario ? `scenario ${options.scenario}, seed ${options.seed}` : `workload seed ${options.seed}`;
   const cluster: Cluster = await startCluster({ minio: options.minio, keepLogs: options.keepLogs });
   const recorder = new HistoryRecorder();
-  const clientFor = (name: string) => recorder.client(name, () => cluster.live(), cluster.adminToken);
+  const clientFor = (name: string, apiToken?: string) => recorder.client(name, () => cluster.live(), apiToken ?? cluster.adminToken);
   let actions = 0;
   let kills = 0;
   let names: StackName[];
@@ -84,10 +84,14 @@ export async function runHistoryCheck(options: CheckRunOptions): Promise<CheckRu
       extra = out.violations;
     } else {
       names = namesOf(DEFAULT_NAMESPACE);
+      recorder.phase = 'setup';
+      const memberToken = await setupMember(clientFor('setup'));
+      if (!memberToken) throw new Error(`${label}: could not set up the member user (see the pods' logs in ${cluster.logDir})`);
+      recorder.phase = 'workload';
       if (options.faults !== false) cluster.faults.setPlan(workloadFaultPlan(options.seed));
       const killer = options.kills !== false ? runPodKiller(cluster, { seed: options.seed, seconds: options.seconds }) : Promise.resolve({ kills: 0 });
       const [work, killed] = await Promise.all([
-        runWorkload(clientFor, { seed: options.seed, seconds: options.seconds, clients: options.clients ?? 6, races: options.races }),
+        runWorkload(clientFor, { seed: options.seed, seconds: options.seconds, clients: options.clients ?? 6, races: options.races, memberToken }),
         killer,
       ]);
       actions = work.actions;

@@ -207,8 +207,30 @@ export interface WorkloadOptions {
   races?: boolean;
 }
 
-/** Runs the clients until the deadline; resolves when every client has finished its action. */
-export async function runWorkload(clientFor: (name: string) => ApiClient, options: WorkloadOptions): Promise<{ actions: number }> {
+export const MEMBER = 'alice';
+
+/**
+ * Makes `alice` an admin of every org of the name space (admin: she may delete, rename and
+ * transfer) and returns an API token of hers, so that half the clients are an ordinary user
+ * rather than the site admin. Undefined if the setup failed.
+ */
+export async function setupMember(admin: ApiClient, ns: Namespace = DEFAULT_NAMESPACE): Promise<string | undefined> {
+  for (const org of ns.orgs) {
+    const res = await admin.call('PUT', `/api/orgs/${org}/members/${MEMBER}`, { kind: 'setup', body: { role: 'admin' } });
+    if (!acked(res)) return undefined;
+  }
+  const token = await admin.call('POST', `/api/admin/users/${MEMBER}/tokens`, { kind: 'setup', body: { description: 'history checker' } });
+  return (token.body as { tokenValue?: string } | undefined)?.tokenValue;
+}
+
+/**
+ * Runs the clients until the deadline; resolves when every client has finished its action.
+ * Even-numbered clients use `memberToken` when given (an org admin, not a site admin).
+ */
+export async function runWorkload(
+  clientFor: (name: string, apiToken?: string) => ApiClient,
+  options: WorkloadOptions & { memberToken?: string },
+): Promise<{ actions: number }> {
   const ns = options.namespace ?? DEFAULT_NAMESPACE;
   const deadline = Date.now() + options.seconds * 1000;
   const max = options.maxActionsPerClient ?? 5_000;
@@ -216,7 +238,7 @@ export async function runWorkload(clientFor: (name: string) => ApiClient, option
   await Promise.all(
     Array.from({ length: options.clients }, async (_, i) => {
       const name = `c${i + 1}`;
-      const api = clientFor(name);
+      const api = clientFor(name, i % 2 === 1 ? options.memberToken : undefined);
       const rand = prng((options.seed * 7919 + i * 104_729) >>> 0);
       for (let n = 1; n <= max && Date.now() < deadline; n++) {
         const action = planAction(rand, ns, name, n, options.races !== false);
