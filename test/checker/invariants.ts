@@ -11,7 +11,7 @@
  * same client read the same id just before and just after it, and no rename or transfer from or
  * to that name was attempted in between.
  */
-import { acked, attempted, describeOp, effectUntil, nameKey, unknownOutcome, type Op, type StackName } from './history.js';
+import { acked, attempted, describeOp, effectUntil, nameKey, type Op, type StackName } from './history.js';
 import type { FinalSnapshot, FinalStack } from './final-phase.js';
 
 export interface Violation {
@@ -371,4 +371,3 @@ export function formatViolations(seed: number | string, violations: Violation[],
   return lines.join('\n');
 }
 
-export { unknownOutcome };
