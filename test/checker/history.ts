@@ -66,7 +66,7 @@ export const acked = (op: Op) => op.status >= 200 && op.status < 300;
 export const unknownOutcome = (op: Op) => !op.refused && (op.status === 0 || op.status >= 500);
 /** Could have changed something (every request that reached a pod, whatever it answered). */
 export const attempted = (op: Op) => !op.refused;
-/** When its effect may still happen: an unanswered request may be processed late. */
+/** Until when its effect may happen: an answer (2xx or 4xx) closes it; no answer or a 5xx does not. */
 export const effectUntil = (op: Op) => (unknownOutcome(op) ? Number.POSITIVE_INFINITY : op.end);
 
 export function describeOp(op: Op): string {

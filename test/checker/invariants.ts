@@ -2,8 +2,11 @@
  * The invariants, checked over a recorded history and the final snapshot. Pure: no I/O.
  *
  * Reasoning about outcomes: a 2xx is an acknowledgement and must be honoured; a request with no
- * answer or a 5xx may or may not have happened (and may happen late: its effect is open-ended);
- * any request that reached a pod "was attempted" and may excuse an outcome, whatever it answered.
+ * answer or a 5xx may or may not have happened, and may still happen later (its pod may still be
+ * working on it), so its effect window is open-ended; any request that reached a pod "was
+ * attempted" and may excuse an outcome whatever it answered — but an answered request (2xx or
+ * 4xx) must have finished whatever it did by the time it answered: a 409 that takes effect
+ * seconds later is a bug the checker reports.
  *
  * Incarnations are identified by the stack `id` (it survives rename and transfer, and a re-create
  * gets a new one). An update's incarnation is pinned by any read whose `activeUpdate` names it —
