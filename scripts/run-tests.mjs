@@ -4,7 +4,8 @@
 //
 //   node scripts/run-tests.mjs                 unit + storage + api suites (npm test)
 //   node scripts/run-tests.mjs e2e             the real-pulumi-CLI suite (npm run test:e2e)
-//   node scripts/run-tests.mjs [e2e] FILE|DIR|GLOB…   only those files
+//   node scripts/run-tests.mjs checker         the concurrent-history checker (npm run test:checker)
+//   node scripts/run-tests.mjs [e2e|checker] FILE|DIR|GLOB…   only those files
 //   --grep PATTERN                             only tests whose full title matches
 //
 // Exit status is non-zero when a test or hook failed, a file failed to load, or no test ran at all
@@ -36,8 +37,9 @@ process.chdir(root);
 const SUITES = {
   default: ['test/unit/**/*.test.ts', 'test/storage/**/*.test.ts', 'test/api/**/*.test.ts'],
   e2e: ['test/e2e/**/*.test.ts'],
+  checker: ['test/checker/**/*.test.ts'],
 };
-const TIMEOUT_MS = { default: 20_000, e2e: 10 * 60_000 };
+const TIMEOUT_MS = { default: 20_000, e2e: 10 * 60_000, checker: 5 * 60_000 };
 // A process that stays alive after the summary (a server or timer a test forgot to close) would
 // hang CI; give it this long to exit on its own, then exit for it.
 const EXIT_GRACE_MS = 5_000;
@@ -46,8 +48,11 @@ const { suite, patterns, grep } = parseArgs(process.argv.slice(2));
 const files = patterns.length > 0 ? expandAll(patterns) : expandAll(SUITES[suite], { allowEmpty: true });
 // Files given by hand that all live under test/e2e/ get the e2e timeout too.
 const isE2e = suite === 'e2e' || (files.length > 0 && files.every((f) => f.startsWith('test/e2e/')));
+// …and those under test/checker/ the checker's.
+const isChecker = !isE2e && (suite === 'checker' || (files.length > 0 && files.every((f) => f.startsWith('test/checker/'))));
+const kind = isE2e ? 'e2e' : isChecker ? 'checker' : 'default';
 
-console.log(`node ${process.version} (${process.platform}-${process.arch}), suite: ${isE2e ? 'e2e' : 'default'}`);
+console.log(`node ${process.version} (${process.platform}-${process.arch}), suite: ${kind}`);
 if (isE2e) printPulumiVersion();
 
 if (files.length === 0) {
@@ -64,8 +69,8 @@ async function run(testFiles) {
   const mocha = new Mocha({
     ui: 'bdd',
     reporter: 'spec',
-    timeout: isE2e ? TIMEOUT_MS.e2e : TIMEOUT_MS.default,
-    slow: isE2e ? 60_000 : 2_000,
+    timeout: TIMEOUT_MS[kind],
+    slow: kind === 'default' ? 2_000 : 60_000,
     color: colors,
     // A forgotten `.only` would quietly skip the rest of the suite: refuse it in CI.
     forbidOnly: process.env.CI === 'true',
@@ -156,7 +161,7 @@ function parseArgs(args) {
   const rest = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === 'e2e' && i === 0) suiteName = 'e2e';
+    if ((a === 'e2e' || a === 'checker') && i === 0) suiteName = a;
     else if (a === '--grep' || a === '-g') grepPattern = args[++i];
     else if (a.startsWith('--grep=')) grepPattern = a.slice('--grep='.length);
     else if (a.startsWith('-')) {

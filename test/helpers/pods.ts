@@ -38,7 +38,11 @@ export async function startPod(name: string, env: Record<string, string>, logDir
   child.stderr!.pipe(log);
   let seen = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start in 30 s; see ${logFile}`)), 30_000);
+    const timer = setTimeout(() => {
+      // A pod that never said it listens must not outlive the failed start.
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start in 30 s; see ${logFile}`));
+    }, 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk.toString();
       const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"listening"/.exec(seen);

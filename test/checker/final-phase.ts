@@ -1,0 +1,215 @@
+/**
+ * The final phase, run once the workload has stopped, faults are off and every pod is up: for any
+ * stack still holding a lease, wait until every lease has expired and force the dead holder's
+ * roll-forward (start a new update, complete it), then read everything back through the API — each name's register
+ * view, history, every committed version's export — plus the stack listing and the bucket, and
+ * last try to remove every stack (a name must be creatable or deletable, never stranded).
+ * Every request goes through the recorder, so violations can cite them.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { programRequest } from '../helpers/api.js';
+import { prepare, scanBucket, type StackInBucket } from './bucket-layout.js';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+import { acked, nameKey, stackApiPath, type ApiClient, type Op, type StackName } from './history.js';
+
+export interface ExportView {
+  op: Op;
+  valid: boolean;
+  markers: string[];
+}
+
+export interface HistoryEntryView {
+  updateID: string;
+  version: number;
+  kind: string;
+  result: string;
+}
+
+export interface FinalStack {
+  name: StackName;
+  id: string;
+  version: number;
+  getOp: Op;
+  historyOp: Op;
+  history: HistoryEntryView[];
+  latest: ExportView;
+  /** Export of each committed version 1..version. */
+  versions: Map<number, ExportView>;
+}
+
+export interface Takeover {
+  name: StackName;
+  holder: string;
+  ok: boolean;
+  ops: Op[];
+}
+
+export interface Removal {
+  name: StackName;
+  ok: boolean;
+  why?: string;
+  ops: Op[];
+}
+
+export interface FinalSnapshot {
+  names: StackName[];
+  takeovers: Takeover[];
+  /** The GET of every name after the takeovers. */
+  gets: Map<string, Op>;
+  stacks: FinalStack[];
+  listing: { name: StackName; id: string }[];
+  listingOps: Op[];
+  bucket: StackInBucket[];
+  removals: Removal[];
+  /** The bucket once every stack was removed. */
+  bucketAfterRemoval: StackInBucket[];
+}
+
+const TAKEOVER_ATTEMPTS = 8;
+
+export async function runFinalPhase(api: ApiClient, store: ObjectStore, names: StackName[], leaseSeconds: number): Promise<FinalSnapshot> {
+  const listed = await listAll(api);
+  const all = uniqueNames([...names, ...listed.stacks.map((s) => s.name)]);
+
+  // Stacks some update still holds: once every lease has expired (lease + a margin for the
+  // store's clock), a new update must be able to take each over. No holder, no wait.
+  const held: { name: StackName; holder: string }[] = [];
+  for (const name of all) {
+    const got = await api.call('GET', stackApiPath(name), { kind: 'get', ref: name });
+    const holder = (got.body as { activeUpdate?: string } | undefined)?.activeUpdate;
+    if (acked(got) && holder) held.push({ name, holder });
+  }
+  if (held.length > 0) await sleep((leaseSeconds + 3) * 1000);
+  const takeovers: Takeover[] = [];
+  for (const { name, holder } of held) takeovers.push(await takeOver(api, name, holder));
+
+  const gets = new Map<string, Op>();
+  const stacks: FinalStack[] = [];
+  for (const name of all) {
+    const got = await api.call('GET', stackApiPath(name), { kind: 'get', ref: name });
+    gets.set(nameKey(name), got);
+    if (acked(got)) stacks.push(await readStack(api, name, got));
+  }
+  const listing = await listAll(api);
+
+  await prepare(store, all);
+  const bucket = await scanBucket(store);
+  const bucketNames = bucket.map((b) => b.name);
+
+  const removals: Removal[] = [];
+  for (const name of uniqueNames([...all, ...bucketNames])) removals.push(await removeOrCreate(api, name));
+  await prepare(store, all);
+  const bucketAfterRemoval = await scanBucket(store);
+
+  return { names: all, takeovers, gets, stacks, listing: listing.stacks, listingOps: [...listed.ops, ...listing.ops], bucket, removals, bucketAfterRemoval };
+}
+
+async function takeOver(api: ApiClient, name: StackName, holder: string): Promise<Takeover> {
+  const S = stackApiPath(name);
+  const ops: Op[] = [];
+  for (let attempt = 1; attempt <= TAKEOVER_ATTEMPTS; attempt++) {
+    const created = await api.call('POST', `${S}/update`, { kind: 'update-create', ref: name, body: programRequest(false) });
+    ops.push(created);
+    const id = (created.body as { updateID?: string } | undefined)?.updateID;
+    if (acked(created) && id) {
+      created.updateId = id;
+      const started = await api.call('POST', `${S}/update/${id}`, { kind: 'update-start', ref: name, updateId: id, body: {} });
+      ops.push(started);
+      const token = (started.body as { token?: string } | undefined)?.token;
+      if (acked(started) && token) {
+        const done = await api.call('POST', `${S}/update/${id}/complete`, {
+          kind: 'complete',
+          ref: name,
+          updateId: id,
+          auth: `update-token ${token}`,
+          body: { status: 'succeeded' },
+        });
+        ops.push(done);
+        return { name, holder, ok: acked(done), ops };
+      }
+    }
+    await sleep(1_500);
+  }
+  return { name, holder, ok: false, ops };
+}
+
+async function readStack(api: ApiClient, name: StackName, getOp: Op): Promise<FinalStack> {
+  const S = stackApiPath(name);
+  const view = getOp.body as { id: string; version: number };
+  const historyOp = await api.call('GET', `${S}/updates?pageSize=1000&page=1`, { kind: 'history', ref: name });
+  const history = ((historyOp.body as { updates?: HistoryEntryView[] } | undefined)?.updates ?? []).map((e) => ({
+    updateID: e.updateID,
+    version: e.version,
+    kind: e.kind,
+    result: e.result,
+  }));
+  const latest = exportView(await api.call('GET', `${S}/export`, { kind: 'export', ref: name }));
+  const versions = new Map<number, ExportView>();
+  for (let v = 1; v <= view.version && v <= 10_000; v++) {
+    versions.set(v, exportView(await api.call('GET', `${S}/export/${v}`, { kind: 'export', ref: name })));
+  }
+  return { name, id: view.id, version: view.version, getOp, historyOp, history, latest, versions };
+}
+
+/** Markers are the `outputs.marker` of a deployment's resources (see workload `deployment`). */
+export function markersOf(body: unknown): string[] {
+  const resources = (body as { deployment?: { resources?: unknown } } | undefined)?.deployment?.resources;
+  if (!Array.isArray(resources)) return [];
+  return resources.flatMap((r) => {
+    const m = (r as { outputs?: { marker?: unknown } } | null)?.outputs?.marker;
+    return typeof m === 'string' ? [m] : [];
+  });
+}
+
+function exportView(op: Op): ExportView {
+  const body = op.body as { version?: unknown; deployment?: { resources?: unknown } } | undefined;
+  const valid =
+    acked(op) && body?.version === 3 && !!body.deployment && (body.deployment.resources === null || Array.isArray(body.deployment.resources));
+  return { op, valid, markers: markersOf(body) };
+}
+
+async function listAll(api: ApiClient): Promise<{ stacks: { name: StackName; id: string }[]; ops: Op[] }> {
+  const stacks: { name: StackName; id: string }[] = [];
+  const ops: Op[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const op = await api.call('GET', `/api/user/stacks${token ? `?continuationToken=${encodeURIComponent(token)}` : ''}`, { kind: 'list' });
+    ops.push(op);
+    const body = op.body as { stacks?: { id: string; orgName: string; projectName: string; stackName: string }[]; continuationToken?: string } | undefined;
+    for (const s of body?.stacks ?? []) stacks.push({ name: { org: s.orgName, project: s.projectName, stack: s.stackName }, id: s.id });
+    token = body?.continuationToken;
+    if (!token) break;
+  }
+  return { stacks, ops };
+}
+
+/** A name must answer 404 and be creatable, or answer 200 and be deletable with force. */
+async function removeOrCreate(api: ApiClient, name: StackName): Promise<Removal> {
+  const S = stackApiPath(name);
+  const ops: Op[] = [];
+  const call = async (method: string, path: string, kind: Op['kind'], body?: unknown) => {
+    const op = await api.call(method, path, { kind, ref: name, ...(body !== undefined && { body }) });
+    ops.push(op);
+    return op;
+  };
+  const got = await call('GET', S, 'get');
+  if (got.status === 404) {
+    const created = await call('POST', `/api/stacks/${name.org}/${name.project}`, 'create', { stackName: name.stack });
+    if (!acked(created)) return { name, ok: false, why: `GET answers 404 but create answers ${created.status}`, ops };
+    const gotNew = await call('GET', S, 'get');
+    if (!acked(gotNew)) return { name, ok: false, why: `create answered ${created.status} but GET then answers ${gotNew.status}`, ops };
+  } else if (!acked(got)) {
+    return { name, ok: false, why: `GET answers ${got.status}`, ops };
+  }
+  const deleted = await call('DELETE', `${S}?force=true`, 'delete');
+  if (deleted.status !== 204) return { name, ok: false, why: `DELETE ?force=true answers ${deleted.status}`, ops };
+  const gone = await call('GET', S, 'get');
+  if (gone.status !== 404) return { name, ok: false, why: `after a 204 delete, GET answers ${gone.status}`, ops };
+  return { name, ok: true, ops };
+}
+
+function uniqueNames(list: StackName[]): StackName[] {
+  const seen = new Map<string, StackName>();
+  for (const n of list) seen.set(nameKey(n), n);
+  return [...seen.values()].sort((a, b) => nameKey(a).localeCompare(nameKey(b)));
+}

@@ -1,0 +1,265 @@
+/**
+ * Deterministic single-race scenarios: one race, set up the same way each round, its two
+ * requests sent to two different pods with a seeded offset between them, then read back. Each
+ * adds the outcome rules specific to its race; the general invariants run over its history too.
+ *
+ *  (a) delete-vs-create     DELETE ?force=true racing POST create of the same name
+ *  (b) rename-vs-create     rename racing create of the rename target
+ *  (c) transfer-vs-create   transfer racing create of the target in the other org
+ *  (d) checkpoint-vs-cancel PATCH checkpoint racing POST cancel
+ *  (e) checkpoint-vs-complete PATCH checkpoint racing POST complete
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { prng } from '../helpers/assertions.js';
+import { deployment, programRequest } from '../helpers/api.js';
+import { acked, nameKey, stackApiPath, type ApiClient, type Op, type StackName } from './history.js';
+import { markersOf } from './final-phase.js';
+import type { Violation } from './invariants.js';
+import type { LatencyRule } from '../helpers/s3-fault-proxy.js';
+
+export interface ScenarioContext {
+  clientFor(name: string): ApiClient;
+  seed: number;
+  rounds: number;
+  /** A time bound besides the rounds. */
+  seconds: number;
+  pods: number;
+}
+
+export interface ScenarioOutcome {
+  rounds: number;
+  names: StackName[];
+  violations: Violation[];
+}
+
+interface Scenario {
+  description: string;
+  /**
+   * Latency the S3 proxy adds while the scenario runs, to hold its race window open. Latency
+   * only: every answer stays definitive, which the scenarios' outcome rules rely on.
+   */
+  latency?: LatencyRule;
+  run(ctx: ScenarioContext): Promise<ScenarioOutcome>;
+}
+
+const ORG = 'org-a';
+const OTHER_ORG = 'org-b';
+const PROJECT = 'race';
+
+const idOf = (op: Op) => (acked(op) ? (op.body as { id?: string }).id : undefined);
+const dep = (ref: StackName, marker: string) => deployment(ref.project, ref.stack, 2, marker);
+
+/** Runs `first` and `second` concurrently, `offsetMs` apart (negative: second goes first). */
+async function race<A, B>(offsetMs: number, first: () => Promise<A>, second: () => Promise<B>): Promise<[A, B]> {
+  const delayed = <T>(ms: number, f: () => Promise<T>) => (ms > 0 ? sleep(ms).then(f) : f());
+  return Promise.all([delayed(-offsetMs, first), delayed(offsetMs, second)]);
+}
+
+/** Shared loop: bounded by rounds and time; `round` returns the names it used and its violations. */
+function scenario(
+  description: string,
+  round: (ctx: RoundContext) => Promise<{ names: StackName[]; violations: Violation[] }>,
+  latency?: LatencyRule,
+): Scenario {
+  return {
+    description,
+    ...(latency && { latency }),
+    async run(ctx) {
+      const rand = prng(ctx.seed);
+      const setup = ctx.clientFor('setup');
+      const [r1, r2] = [ctx.clientFor('r1'), ctx.clientFor('r2')];
+      const deadline = Date.now() + ctx.seconds * 1000;
+      const names: StackName[] = [];
+      const violations: Violation[] = [];
+      let n = 0;
+      for (; n < ctx.rounds && Date.now() < deadline; n++) {
+        // Sweeps the second request from 10 ms before the first to 20 ms after it, a slice per
+        // round, so the race window is covered whatever the machine's speed.
+        const offsetMs = Math.round(-10 + (30 * (n + rand())) / ctx.rounds);
+        const pod = Math.floor(rand() * ctx.pods);
+        const out = await round({ n, offsetMs, setup, r1, r2, podA: pod, podB: pod + 1, podC: pod + 2 });
+        names.push(...out.names);
+        violations.push(...out.violations);
+      }
+      return { rounds: n, names, violations };
+    },
+  };
+}
+
+interface RoundContext {
+  n: number;
+  offsetMs: number;
+  setup: ApiClient;
+  r1: ApiClient;
+  r2: ApiClient;
+  podA: number;
+  podB: number;
+  podC: number;
+}
+
+async function createWithImport(api: ApiClient, ref: StackName, marker: string, pod: number): Promise<string | undefined> {
+  const created = await api.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod });
+  if (!acked(created)) return undefined;
+  const imp = await api.call('POST', `${stackApiPath(ref)}/import`, { kind: 'import', ref, marker, body: dep(ref, marker), pod });
+  const id = (imp.body as { updateId?: string } | undefined)?.updateId;
+  if (id) imp.updateId = id;
+  return idOf(await api.call('GET', stackApiPath(ref), { kind: 'get', ref, pod }));
+}
+
+const deleteVsCreate = scenario('DELETE ?force=true on one pod racing POST create of the same name on another', async (c) => {
+  const ref = { org: ORG, project: PROJECT, stack: `a${c.n}` };
+  const S = stackApiPath(ref);
+  const violations: Violation[] = [];
+  const oldId = await createWithImport(c.setup, ref, `a${c.n}-old`, c.podA);
+  if (!oldId) return { names: [ref], violations };
+  const [del, created] = await race(
+    c.offsetMs,
+    () => c.r1.call('DELETE', `${S}?force=true`, { kind: 'delete', ref, pod: c.podA }),
+    async () => {
+      const op = await c.r2.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podB });
+      // The new incarnation writes at once, while the delete may still be purging.
+      if (acked(op)) await c.r2.call('POST', `${S}/import`, { kind: 'import', ref, marker: `a${c.n}-new`, body: dep(ref, `a${c.n}-new`), pod: c.podB });
+      return op;
+    },
+  );
+  const after = await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podC });
+  if (acked(created) && after.status !== 200) {
+    violations.push({
+      invariant: 'scenario-delete-vs-create',
+      message: `create of ${nameKey(ref)} answered 200 while the delete (${del.status}) of the previous incarnation ran, then GET answers ${after.status}: the acknowledged stack is gone`,
+      ops: [del, created, after],
+    });
+  }
+  if (acked(created) && acked(after) && idOf(after) === oldId) {
+    violations.push({ invariant: 'scenario-delete-vs-create', message: `create answered 200 but ${nameKey(ref)} still shows the old incarnation ${oldId}`, ops: [del, created, after] });
+  }
+  // Whatever happened, the name must be usable by a next incarnation that starts clean.
+  if (after.status === 404) {
+    const next = `a${c.n}-next`;
+    const created2 = await c.setup.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podA });
+    await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podA });
+    const imp = await c.setup.call('POST', `${S}/import`, { kind: 'import', ref, marker: next, body: dep(ref, next), pod: c.podB });
+    const id = (imp.body as { updateId?: string } | undefined)?.updateId;
+    if (id) imp.updateId = id;
+    await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podB });
+    const v1 = await c.setup.call('GET', `${S}/export/1`, { kind: 'export', ref, pod: c.podC });
+    if (acked(created2) && acked(imp) && !markersOf(v1.body).includes(next)) {
+      violations.push({
+        invariant: 'scenario-delete-vs-create',
+        message: `a fresh incarnation of ${nameKey(ref)} imported ${next} (200) as version 1, but export/1 shows [${markersOf(v1.body).join(', ')}]: it adopted a dead incarnation's committed objects`,
+        ops: [created2, imp, v1],
+      });
+    }
+  }
+  return { names: [ref], violations };
+}, { probability: 1, minMs: 40, maxMs: 80, methods: ['DELETE'] }); // a slow purge: the window where a create may land
+
+function moveVsCreate(kind: 'rename' | 'transfer') {
+  const letter = kind === 'rename' ? 'b' : 'c';
+  return scenario(`${kind} racing create of the ${kind} target`, async (c) => {
+    const from = { org: ORG, project: PROJECT, stack: `${letter}${c.n}` };
+    const to = kind === 'rename' ? { ...from, stack: `${letter}${c.n}-to` } : { ...from, org: OTHER_ORG };
+    const violations: Violation[] = [];
+    const marker = `${letter}${c.n}-src`;
+    const srcId = await createWithImport(c.setup, from, marker, c.podA);
+    if (!srcId) return { names: [from, to], violations };
+    const [moved, created] = await race(
+      c.offsetMs,
+      () =>
+        c.r1.call('POST', `${stackApiPath(from)}/${kind}`, {
+          kind,
+          ref: from,
+          to,
+          body: kind === 'rename' ? { newName: to.stack } : { toOrg: to.org },
+          pod: c.podA,
+        }),
+      () => c.r2.call('POST', `/api/stacks/${to.org}/${to.project}`, { kind: 'create', ref: to, body: { stackName: to.stack }, pod: c.podB }),
+    );
+    const src = await c.setup.call('GET', stackApiPath(from), { kind: 'get', ref: from, pod: c.podC });
+    const dst = await c.setup.call('GET', stackApiPath(to), { kind: 'get', ref: to, pod: c.podC });
+    const dstExport = acked(dst) ? await c.setup.call('GET', `${stackApiPath(to)}/export`, { kind: 'export', ref: to, pod: c.podA }) : undefined;
+    const involved = [moved, created, src, dst, dstExport];
+    const fail = (message: string) => violations.push({ invariant: `scenario-${kind}-vs-create`, message, ops: involved.filter((o): o is Op => !!o) });
+    if (acked(moved) && acked(created)) fail(`both the ${kind} and the create of ${nameKey(to)} were acknowledged`);
+    for (const got of [src, dst]) {
+      if (got.status !== 200 && got.status !== 404) fail(`GET ${nameKey(got.ref!)} answers ${got.status} after the race`);
+    }
+    if (acked(moved)) {
+      if (idOf(dst) !== srcId) fail(`${kind} answered 204 but ${nameKey(to)} does not show the moved stack ${srcId} (GET ${dst.status}, id ${idOf(dst)})`);
+      if (src.status !== 404) fail(`${kind} answered 204 but the source ${nameKey(from)} answers ${src.status}`);
+    } else {
+      if (idOf(src) !== srcId) fail(`${kind} answered ${moved.status}, yet the source ${nameKey(from)} answers ${src.status}${idOf(src) ? ` with id ${idOf(src)}` : ''} instead of the unmoved stack ${srcId}`);
+      if (acked(created)) {
+        if (idOf(dst) === srcId) fail(`create of ${nameKey(to)} answered 200 and the ${kind} ${moved.status}, yet ${nameKey(to)} shows the source stack`);
+        const leaked = dstExport ? markersOf(dstExport.body) : [];
+        if (leaked.length > 0) fail(`${nameKey(to)} was created fresh (the ${kind} answered ${moved.status}) but exports the source's state [${leaked.join(', ')}]`);
+      }
+    }
+    if (acked(created) && !acked(moved)) {
+      // The fresh target's first version must be its own, not something the failed move left.
+      const own = `${letter}${c.n}-dst`;
+      await c.setup.call('GET', stackApiPath(to), { kind: 'get', ref: to, pod: c.podA });
+      const imp = await c.setup.call('POST', `${stackApiPath(to)}/import`, { kind: 'import', ref: to, marker: own, body: dep(to, own), pod: c.podB });
+      const id = (imp.body as { updateId?: string } | undefined)?.updateId;
+      if (id) imp.updateId = id;
+      await c.setup.call('GET', stackApiPath(to), { kind: 'get', ref: to, pod: c.podB });
+      const v1 = await c.setup.call('GET', `${stackApiPath(to)}/export/1`, { kind: 'export', ref: to, pod: c.podC });
+      if (acked(imp) && !markersOf(v1.body).includes(own)) {
+        violations.push({
+          invariant: `scenario-${kind}-vs-create`,
+          message: `the freshly created ${nameKey(to)} imported ${own} (200) as version 1, but export/1 shows [${markersOf(v1.body).join(', ')}]: it adopted the source's objects`,
+          ops: [moved, created, imp, v1],
+        });
+      }
+    }
+    return { names: [from, to], violations };
+  });
+}
+
+function checkpointVs(other: 'cancel' | 'complete') {
+  const letter = other === 'cancel' ? 'd' : 'e';
+  return scenario(`PATCH checkpoint racing POST ${other}`, async (c) => {
+    const ref = { org: ORG, project: PROJECT, stack: `${letter}${c.n}` };
+    const S = stackApiPath(ref);
+    const violations: Violation[] = [];
+    const created = await c.setup.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podA });
+    if (!acked(created)) return { names: [ref], violations };
+    const upd = await c.setup.call('POST', `${S}/update`, { kind: 'update-create', ref, body: programRequest(false), pod: c.podA });
+    const updateId = (upd.body as { updateID?: string } | undefined)?.updateID;
+    if (!updateId) return { names: [ref], violations };
+    upd.updateId = updateId;
+    const U = `${S}/update/${updateId}`;
+    const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, body: {}, pod: c.podB });
+    const token = (started.body as { token?: string } | undefined)?.token;
+    if (!token) return { names: [ref], violations };
+    await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podC });
+    const auth = `update-token ${token}`;
+    const cp = (marker: string, api: ApiClient, pod: number) =>
+      api.call('PATCH', `${U}/checkpoint`, { kind: 'checkpoint', ref, updateId, marker, auth, body: dep(ref, marker), pod });
+    await cp(`${letter}${c.n}-1`, c.setup, c.podA);
+    const [patched, ended] = await race(
+      c.offsetMs,
+      () => cp(`${letter}${c.n}-2`, c.r1, c.podA),
+      () =>
+        other === 'cancel'
+          ? c.r2.call('POST', `${U}/cancel`, { kind: 'cancel', ref, updateId, body: {}, pod: c.podB })
+          : c.r2.call('POST', `${U}/complete`, { kind: 'complete', ref, updateId, auth, body: { status: 'succeeded' }, pod: c.podB }),
+    );
+    if (!acked(ended) && ended.status !== 403) {
+      violations.push({ invariant: `scenario-checkpoint-vs-${other}`, message: `${other} answered ${ended.status}`, ops: [patched, ended] });
+    }
+    // The general invariants check the committed version against an acknowledged PATCH.
+    return { names: [ref], violations };
+  });
+}
+
+export const SCENARIOS = {
+  'delete-vs-create': deleteVsCreate,
+  'rename-vs-create': moveVsCreate('rename'),
+  'transfer-vs-create': moveVsCreate('transfer'),
+  'checkpoint-vs-cancel': checkpointVs('cancel'),
+  'checkpoint-vs-complete': checkpointVs('complete'),
+} satisfies Record<string, Scenario>;
+
+export type ScenarioName = keyof typeof SCENARIOS;
+export const SCENARIO_NAMES = Object.keys(SCENARIOS) as ScenarioName[];
