@@ -9,13 +9,13 @@
  *
  * Layout v2: the objects of one incarnation live under `<org>/<project>/<stack>/i/<incarnation>/…`
  * (`incarnation` is a field of meta.json), tombstones (`"deleted": true`) stay in place, and
- * `sweepStack(store, ref)` (exported by a module of src/services) removes the objects of dead
- * incarnations; `prepare` runs it on every stack before a scan, when it exists.
+ * `sweepStack` (src/services/stack-sweep.ts) removes the objects of dead incarnations; `prepare`
+ * runs it on every stack before a scan.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ObjectStore } from '../../src/storage/object-store.js';
+import { MetaRegister } from '../../src/services/meta-register.js';
+import { sweepStack } from '../../src/services/stack-sweep.js';
+import { liveIncarnation, type StackMeta } from '../../src/domain/stack-meta.js';
 import type { StackName } from './history.js';
 
 export interface RegisterView {
@@ -44,8 +44,6 @@ const SYSTEM = /^(_system\/|fulmar\.json$)/;
 const V1_CHECKPOINT = /^checkpoints\/(\d+)\.json$/;
 const V2_CHECKPOINT = /^i\/([^/]+)\/checkpoints\/(\d+)\.json$/;
 
-type Sweep = (store: ObjectStore, ref: StackName) => Promise<unknown>;
-
 export async function layoutVersion(store: ObjectStore): Promise<number> {
   try {
     return (JSON.parse((await store.get('fulmar.json')).body.toString('utf8')) as { layout?: number }).layout ?? 1;
@@ -54,13 +52,11 @@ export async function layoutVersion(store: ObjectStore): Promise<number> {
   }
 }
 
-/** Lets the layout tidy up before a scan: in v2, sweeps every stack's dead incarnations. */
+/** Lets the layout tidy up before a scan: in v2, sweeps every stack's dead incarnations (docs/design.md, "Sweep"). */
 export async function prepare(store: ObjectStore, names: StackName[]): Promise<void> {
   if ((await layoutVersion(store)) < 2) return;
-  const sweep = await findSweep();
-  // Without a sweep, dead incarnations' objects are expected to stay, and the scan would flag them.
-  if (!sweep) throw new Error('bucket layout v2, but no module of src/services exports sweepStack(store, ref)');
-  for (const name of names) await sweep(store, name);
+  const register = new MetaRegister(store);
+  for (const name of names) await sweepStack(store, register, name);
 }
 
 export async function scanBucket(store: ObjectStore): Promise<StackInBucket[]> {
@@ -107,33 +103,17 @@ export async function scanBucket(store: ObjectStore): Promise<StackInBucket[]> {
 
 async function readRegister(store: ObjectStore, key: string): Promise<RegisterView | undefined> {
   try {
-    const meta = JSON.parse((await store.get(key)).body.toString('utf8')) as {
-      stackId: string;
-      version: number;
-      deleted?: boolean;
-      renaming?: unknown;
-      lease?: unknown;
-      incarnation?: string;
-    };
+    const meta = JSON.parse((await store.get(key)).body.toString('utf8')) as StackMeta & { renaming?: unknown };
     return {
       stackId: meta.stackId,
       version: meta.version,
       deleted: !!meta.deleted,
-      renaming: !!meta.renaming,
+      // v1: `renaming`; v2: a move mark on either end (docs/design.md, "Register states").
+      renaming: !!(meta.renaming || meta.moving || meta.movingIn),
       hasLease: !!meta.lease,
-      ...(meta.incarnation !== undefined && { incarnation: meta.incarnation }),
+      ...(liveIncarnation(meta) !== undefined && { incarnation: liveIncarnation(meta) }),
     };
   } catch {
     return undefined; // deleted between the listing and the read
   }
-}
-
-/** The services' `sweepStack`, wherever in src/services it lives (service modules have no import side effects). */
-async function findSweep(): Promise<Sweep | undefined> {
-  const dir = join(import.meta.dirname, '..', '..', 'src', 'services');
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts')).sort()) {
-    const mod = (await import(pathToFileURL(join(dir, file)).href)) as { sweepStack?: Sweep };
-    if (typeof mod.sweepStack === 'function') return mod.sweepStack;
-  }
-  return undefined;
 }

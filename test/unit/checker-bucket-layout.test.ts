@@ -25,17 +25,23 @@ describe('checker bucket layout adapter', () => {
     expect(scan.get('orphan')).to.deep.include({ live: false, register: undefined, strayCommitted: ['o/p/orphan/checkpoints/0000000001.json'] });
   });
 
-  it('v2: only the live incarnation’s checkpoints count; without a sweepStack the scan refuses to judge', async () => {
+  it('v2: only the live incarnation’s checkpoints count, and prepare sweeps the dead ones', async () => {
     const store = new MemoryStore();
     await store.put('fulmar.json', json({ layout: 2 }));
     await store.put('o/p/s/meta.json', json({ stackId: 'A', version: 1, incarnation: 'i2' }));
     await store.put('o/p/s/i/i2/checkpoints/0000000001.json', json({}));
     await store.put('o/p/s/i/i1/checkpoints/0000000001.json', json({}));
-    const [s] = await scanBucket(store);
-    expect(s).to.deep.include({ live: true, committedVersions: [1], strayCommitted: ['o/p/s/i/i1/checkpoints/0000000001.json'] });
-    let err: unknown;
-    await prepare(store, [{ org: 'o', project: 'p', stack: 's' }]).catch((e: unknown) => (err = e));
-    if (err === undefined) return; // the services have a sweepStack: nothing to refuse
-    expect(String(err)).to.match(/sweepStack/);
+    await store.put('o/p/gone/meta.json', json({ stackId: 'B', version: 1, incarnation: 'i3', deleted: { at: 'x' } }));
+    await store.put('o/p/gone/i/i3/checkpoints/0000000001.json', json({}));
+    const before = new Map((await scanBucket(store)).map((s) => [s.name.stack, s]));
+    expect(before.get('s')).to.deep.include({ live: true, committedVersions: [1], strayCommitted: ['o/p/s/i/i1/checkpoints/0000000001.json'] });
+    expect(before.get('gone')).to.deep.include({ live: false, strayCommitted: ['o/p/gone/i/i3/checkpoints/0000000001.json'] });
+    await prepare(store, [
+      { org: 'o', project: 'p', stack: 's' },
+      { org: 'o', project: 'p', stack: 'gone' },
+    ]);
+    const after = new Map((await scanBucket(store)).map((s) => [s.name.stack, s]));
+    expect(after.get('s')).to.deep.include({ live: true, committedVersions: [1], strayCommitted: [] });
+    expect(after.get('gone')).to.deep.include({ live: false, strayCommitted: [] });
   });
 });
