@@ -20,9 +20,9 @@
  * step 2 call settleTarget first), so "the source is no longer marked" can only mean "undone".
  */
 import type { ObjectStore } from '../storage/object-store.js';
-import { createOnce } from '../storage/conditional-writes.js';
+import { createOnce, getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, type StackLoc, type StackRef } from '../storage/layout.js';
-import { conflict } from '../domain/errors.js';
+import { conflict, unavailable } from '../domain/errors.js';
 import { isTombstone, locOf, movedTo, refOf, registerState, type StackMeta } from '../domain/stack-meta.js';
 import { requireRole, type Principal } from '../domain/roles.js';
 import { validateOrgName, validateProjectName, validateStackName } from '../domain/names.js';
@@ -125,11 +125,17 @@ export class StackMover {
       return { write: claim, result: true };
     });
     if (!claimed) {
-      await this.register.mutateRaw(from, ({ meta } = {} as MetaSnapshot) =>
-        meta?.moving?.incarnation === incarnation && !isTombstone(meta)
-          ? { write: withoutMoving(meta), result: undefined }
-          : { result: undefined },
-      );
+      // Undo the freeze. Should that fail, the mark stays and a later reader may still carry the
+      // move out: the outcome is then unknown, and saying 409 would be a lie.
+      await this.register
+        .mutateRaw(from, ({ meta } = {} as MetaSnapshot) =>
+          meta?.moving?.incarnation === incarnation && !isTombstone(meta)
+            ? { write: withoutMoving(meta), result: undefined }
+            : { result: undefined },
+        )
+        .catch((err: unknown) => {
+          throw unavailable('the move could not be undone yet; read the stack to see where it is', 1, err);
+        });
       // Another pod may have carried the move through before the name was taken again.
       const after = await this.register.readRaw(from);
       return after && movedTo(after.meta)?.incarnation === incarnation ? 'moved' : 'refused';
@@ -200,8 +206,11 @@ export class StackMover {
     );
     await mapLimit(keys, 8, async (key) => {
       const rel = key.slice(fromPrefix.length);
-      let { body } = await this.store.get(key);
-      if (rel.startsWith('checkpoints/')) body = rewriteCheckpoint(body, from, to);
+      // Gone since the listing: an intermediate checkpoint cleaned up after its commit, or the
+      // source swept because another pod carried this move through (the flip will tell).
+      const got = await getOrUndefined(this.store, key);
+      if (!got) return;
+      const body = rel.startsWith('checkpoints/') ? rewriteCheckpoint(got.body, from, to) : got.body;
       await createOnce(this.store, toPrefix + rel, body);
     });
   }
