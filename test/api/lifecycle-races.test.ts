@@ -300,3 +300,30 @@ describe('lifecycle races (deterministic)', () => {
     expect((await a.call('patch', `${S}/update/${id}/checkpointverbatim`, body, ut)).status).to.equal(400);
   });
 });
+
+describe('event polling', () => {
+  it('reads each event batch from the bucket once per pod, however often the events are polled', async () => {
+    const inner = new MemoryStore();
+    let batchReads = 0;
+    const store = new HookStore(inner);
+    const counted = Object.assign(Object.create(store) as HookStore, {
+      get: (key: string) => {
+        if (key.includes('/events/')) batchReads++;
+        return store.get(key);
+      },
+    });
+    const api = new Client([makeApi(counted).app]);
+    const S = stackPath(org, project, 'ev');
+    await api.call('post', `/api/stacks/${org}/${project}`, { stackName: 'ev' });
+    const { id, ut } = await startUpdate(api, S);
+    const ev = (seq: number) => ({ sequence: seq, timestamp: 1, stdoutEvent: { message: `m${seq}`, color: 'raw' } });
+    for (let b = 0; b < 5; b++) {
+      expect((await api.call('post', `${S}/update/${id}/events/batch`, { events: [ev(2 * b), ev(2 * b + 1)] }, ut)).status).to.equal(200);
+    }
+    for (let poll = 0; poll < 10; poll++) {
+      const res = await api.call('get', `${S}/update/${id}/events`);
+      expect(res.body.events).to.have.length(10);
+    }
+    expect(batchReads, 'five batches, each read once').to.equal(5);
+  });
+});
