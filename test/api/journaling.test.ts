@@ -125,6 +125,31 @@ describe('journaling', () => {
       expect((await api.call('get', S)).body.version).to.equal(2);
     });
 
+    it('reads each batch from the bucket once per pod across exports, and a cold pod replays from the bucket', async () => {
+      const inner = new MemoryStore();
+      let batchReads = 0;
+      const counting = new HookStore(inner);
+      const store = Object.assign(Object.create(counting) as HookStore, {
+        get: (key: string) => {
+          if (key.includes('/journal/')) batchReads++;
+          return counting.get(key);
+        },
+      });
+      const warm = new Client([makeApi(store).app]);
+      const S = await newStack(warm, 'reads');
+      const u = await start(warm, S, 1);
+      for (let i = 1; i <= 5; i++) {
+        expect((await warm.call('patch', `${S}/update/${u.id}/journalentries`, { entries: [created(i, `n${i}`)] }, u.ut)).status).to.equal(200);
+        await warm.call('get', `${S}/export`);
+        await warm.call('get', `${S}/export`);
+      }
+      expect(batchReads, 'five batches, each read once by the warm pod').to.equal(5);
+      const cold = new Client([makeApi(store).app]);
+      const seen = JSON.parse((await cold.call('get', `${S}/export`)).text).deployment.resources.length;
+      expect(seen).to.equal(5);
+      expect(batchReads, 'the cold pod read the five batches once more').to.equal(10);
+    });
+
     it('replays in sequence order, whatever order the entries arrived in', async () => {
       const { api } = pods();
       const S = await newStack(api, 'order');
