@@ -1,5 +1,5 @@
 /**
- * Reconstruction of `PATCH …/checkpointdelta` bodies (protocol reference §2.4.5, §5.3).
+ * Reconstruction of `PATCH …/checkpointdelta` bodies (docs/protocol.md#delta-checkpoints).
  *
  * The CLI diffs the previous deployment text against the new one and sends text edits whose
  * `Span.start.offset` / `Span.end.offset` are UTF-8 *byte* offsets into the previous text
@@ -79,7 +79,8 @@ export function applyDelta(base: Buffer, edits: readonly TextEdit[] | unknown): 
 /**
  * Applies `delta` (the request's `deploymentDelta`, already JSON-parsed) to the stored text of
  * the previous save and checks the result against the CLI's `checkpointHash`. Every failure is a
- * 400: the CLI then resends the whole document verbatim with the same sequence number (§5.3).
+ * 400: the CLI then resends the whole document verbatim with the same sequence number
+ * (pkg/backend/httpstate/snapshot.go).
  */
 export function reconstructCheckpoint(base: Buffer, delta: readonly TextEdit[] | unknown, expectedHash: string): Buffer {
   if (typeof expectedHash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(expectedHash)) {

@@ -1,7 +1,7 @@
 /**
- * Time, injected. Lease rules are judged by the store's clock (docs/design.md, "Leases"), and the
- * memory and filesystem stores read theirs from a Clock, so tests move time forward instead of
- * editing stored JSON.
+ * Time, injected. Lease rules are judged by the store's clock (docs/design.md, "Updates and
+ * leases"), and the memory and filesystem stores read theirs from a Clock, so tests move time
+ * forward instead of editing stored JSON.
  */
 export interface Clock {
   now(): Date;

@@ -1,8 +1,8 @@
 /**
- * Journal replay: rebuilding a stack's state from the base deployment and the journal entries
- * of an update that started with `journalVersion: 1` (protocol §5.5). Mirrors `JournalReplayer`
- * in pkg/backend/journal.go (v3.259.0) — `Add` here is `add`, `GenerateDeployment` is
- * `generate` (whose tail lives in journal-deployment.ts).
+ * Journal replay: rebuilding a stack's state from the base deployment and the journal entries of an
+ * update that started with `journalVersion: 1` (docs/protocol.md#journaling). Mirrors
+ * `JournalReplayer` in pkg/backend/journal.go (v3.259.0) — `Add` here is `add`,
+ * `GenerateDeployment` is `generate` (whose tail lives in journal-deployment.ts).
  *
  * The model: the update works against an immutable *base* (the state at update start, or one
  * installed by a write / rebuilt-base-state entry). Resources this update produces are appended

@@ -2,10 +2,10 @@
  * Finds the exact bytes of a top-level value inside a JSON object without parsing it.
  *
  * `PATCH …/checkpointverbatim` carries the deployment as raw JSON that must be stored byte for
- * byte, because later deltas address it by UTF-8 byte offsets (protocol reference §5.3, §6 item
- * 8). JSON.parse + stringify would change escaping and number formatting, and costs a lot for
- * bodies of tens of MB, so this module scans the bytes once, validating the full JSON grammar
- * (RFC 8259) as it goes, and allocates nothing per character.
+ * byte, because later deltas address it by UTF-8 byte offsets
+ * (docs/protocol.md#verbatim-checkpoints). JSON.parse + stringify would change escaping and number
+ * formatting, and costs a lot for bodies of tens of MB, so this module scans the bytes once,
+ * validating the full JSON grammar (RFC 8259) as it goes, and allocates nothing per character.
  */
 import { isUtf8 } from 'node:buffer';
 import { badRequest } from './errors.js';

@@ -1,6 +1,6 @@
 /**
- * Who may do what (DESIGN §8). A principal has a role per org; a user's personal org (named
- * after the login, as on Pulumi Cloud) is always theirs to administer; a site admin is admin
+ * Who may do what (docs/design.md#roles). A principal has a role per org; a user's personal org
+ * (named after the login, as on Pulumi Cloud) is always theirs to administer; a site admin is admin
  * everywhere. Someone with no role in an org must not learn its stacks exist (404).
  */
 import { forbidden, notFound } from './errors.js';

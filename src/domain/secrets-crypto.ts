@@ -1,5 +1,6 @@
 /**
- * Cryptography of the "service" secrets provider (DESIGN §7), free of I/O.
+ * Cryptography of the "service" secrets provider (docs/design.md#secrets-and-the-master-keyring),
+ * free of I/O.
  *
  * Two layers:
  * - each stack has a random 256-bit data key; `meta.json` holds it wrapped (AES-256-GCM) by a

@@ -36,7 +36,10 @@ export interface UpdateRecord {
   nonce: string;
 }
 
-/** The wire kind recorded in history (protocol §5.1: dry-runs are previews, not history). */
+/**
+ * The wire kind recorded in history (docs/protocol.md#versions-and-kinds: dry-runs are previews,
+ * not history).
+ */
 export function historyKind(kind: UpdateKind): string {
   return kind;
 }

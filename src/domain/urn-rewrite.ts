@@ -1,7 +1,7 @@
 /**
- * URN rewriting for stack rename (DESIGN §5): after a rename the state must name the new stack
- * and project everywhere the engine compares URNs, or the next `pulumi up` would see every
- * resource as new and replace it.
+ * URN rewriting for stack rename (docs/design.md#what-the-urn-rewrite-touches): after a rename the
+ * state must name the new stack and project everywhere the engine compares URNs, or the next
+ * `pulumi up` would see every resource as new and replace it.
  *
  * A URN is `urn:pulumi:<stack>::<project>::<qualified type>::<name>`, where the name may itself
  * contain `::` (sdk/go/common/resource/urn.go). Stack and project names cannot contain `::`, so
@@ -89,11 +89,11 @@ function rewriteSecretsProvider(sp: Json, rename: StackRename): Json {
 }
 
 /**
- * Returns a copy of a DeploymentV3 with every URN of the old stack rewritten for the new stack
- * and project: resources, pending operations (both `pending_operations` and the camelCase key
- * the CLI's verbatim writer uses, protocol §5.3) and the service secrets-provider state. The input
- * is not mutated; unchanged sub-objects (inputs, outputs, manifest…) are shared with it.
- * Resource inputs and outputs are opaque program data and are not searched for URNs.
+ * Returns a copy of a DeploymentV3 with every URN of the old stack rewritten for the new stack and
+ * project: resources, pending operations (both `pending_operations` and the camelCase key the CLI's
+ * verbatim writer uses, docs/protocol.md#verbatim-checkpoints) and the service secrets-provider
+ * state. The input is not mutated; unchanged sub-objects (inputs, outputs, manifest…) are shared
+ * with it. Resource inputs and outputs are opaque program data and are not searched for URNs.
  */
 export function rewriteDeploymentUrns<T extends object>(deployment: T, rename: StackRename): T {
   const src = deployment as JsonObject;

@@ -38,7 +38,7 @@ export function createApp(s: Services, options: { trustProxy?: boolean } = {}): 
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('trust proxy', options.trustProxy ?? false);
-  // Pulumi paths are case-sensitive and never percent-encoded (protocol §1.1).
+  // Pulumi paths are case-sensitive and never percent-encoded (docs/protocol.md#paths-and-routing).
   app.set('case sensitive routing', true);
   app.set('strict routing', false);
 

@@ -10,8 +10,8 @@ export type Method = 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete';
 
 /**
  * `api-token`: `Authorization: token …`, resolved to a principal before anything else runs.
- * `update-token`: `Authorization: update-token …` (protocol §1.3); only its presence and
- * scheme are checked up front — the update service verifies it against the lease.
+ * `update-token`: `Authorization: update-token …` (docs/protocol.md#authentication); only its
+ * presence and scheme are checked up front — the update service verifies it against the lease.
  * `none`: probes and metrics only.
  */
 export type Auth = 'api-token' | 'update-token' | 'none';

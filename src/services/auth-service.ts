@@ -1,7 +1,7 @@
 /**
- * Tokens, users and org memberships, all kept in the bucket (DESIGN §8): a token is stored only
- * as its SHA-256; a user record holds the user's role per org. Lookups are cached for a few
- * seconds per pod — the documented revocation delay — and nothing else is kept in a pod.
+ * Tokens, users and org memberships, all kept in the bucket (docs/design.md#roles): a token is
+ * stored only as its SHA-256; a user record holds the user's role per org. Lookups are cached for a
+ * few seconds per pod — the documented revocation delay — and nothing else is kept in a pod.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';

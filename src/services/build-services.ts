@@ -25,7 +25,10 @@ import { EventService } from './event-service.js';
 import { HistoryService } from './history-service.js';
 import { Checkpoints } from './checkpoints.js';
 
-/** Below this size the CLI sends whole checkpoints; above, byte-offset deltas (protocol §5.3). */
+/**
+ * Below this size the CLI sends whole checkpoints; above, byte-offset deltas
+ * (docs/protocol.md#capabilities).
+ */
 export const DELTA_CUTOFF_BYTES = 256 * 1024;
 
 export function capabilities(deltaCutoffBytes = DELTA_CUTOFF_BYTES): Capability[] {

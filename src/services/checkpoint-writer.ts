@@ -66,7 +66,8 @@ export class CheckpointWriter {
     // Any 4xx here makes the CLI resend the same sequence number as a verbatim checkpoint.
     if (!base) throw badRequest(`no checkpoint ${sequence - 1} to apply delta ${sequence} to; send it verbatim`);
     const text = reconstructCheckpoint(base, delta as Parameters<typeof reconstructCheckpoint>[1], checkpointHash);
-    // The delta's result must be a deployment like any state write (docs/design.md).
+    // The delta's result must be a deployment like any state write
+    // (docs/protocol.md#what-every-stored-state-must-be).
     checkDeployment(text, 'checkpoint delta result');
     await this.writeOnce(ref, loc, updateId, sequence, text);
   }

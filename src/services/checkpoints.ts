@@ -1,6 +1,7 @@
 /**
  * Reading deployments: committed versions (immutable, so served through the LRU keyed by
- * `stackId:version`, DESIGN §6) and the newest intermediate checkpoint of a running update.
+ * `stackId:version`, docs/design.md#cache) and the newest intermediate checkpoint of a running
+ * update.
  */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
@@ -14,7 +15,8 @@ import { lastKey } from './json-objects.js';
 
 /**
  * What a never-updated stack exports: schema 3 with a deployment that has no resources
- * (protocol §5.7 — version 0 or a missing `deployment` would make the CLI refuse the stack).
+ * (docs/protocol.md#export-and-import — version 0 or a missing `deployment` would make the CLI
+ * refuse the stack, pkg/resource/stack/deployment.go).
  */
 export function emptyDeployment(now = new Date()): Buffer {
   return Buffer.from(

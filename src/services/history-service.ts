@@ -1,7 +1,7 @@
 /**
- * History (protocol §2.5): one write-once entry per committed version. Versions are dense, so a
- * page newest-first is a range of keys read in parallel — no listing — and each entry, being
- * immutable, is served from the LRU.
+ * History (docs/protocol.md#history): one write-once entry per committed version. Versions are
+ * dense, so a page newest-first is a range of keys read in parallel — no listing — and each entry,
+ * being immutable, is served from the LRU.
  */
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout, type StackRef } from '../storage/layout.js';
@@ -22,7 +22,10 @@ export class HistoryService {
     private readonly log: Logger,
   ) {}
 
-  /** `GET S/updates` (protocol §2.5.1): newest first; versions are dense, so a page is a key range. */
+  /**
+   * `GET S/updates` (docs/protocol.md#history): newest first; versions are dense, so a page is a
+   * key range.
+   */
   async history(principal: Principal, ref: StackRef, pageSize: number, page: number) {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);

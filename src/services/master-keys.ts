@@ -1,8 +1,9 @@
 /**
- * The master keyring that wraps every stack's data key (DESIGN §7). S3 deployments must be
- * given one (config refuses to start otherwise); the embedded default generates one into its
- * data folder and says so loudly. Startup refuses a keyring that cannot open the canary that
- * earlier pods wrote, so a wrong key is caught before any stack's secrets are touched.
+ * The master keyring that wraps every stack's data key
+ * (docs/design.md#secrets-and-the-master-keyring). S3 deployments must be given one (config refuses
+ * to start otherwise); the embedded default generates one into its data folder and says so loudly.
+ * Startup refuses a keyring that cannot open the canary that earlier pods wrote, so a wrong key is
+ * caught before any stack's secrets are touched.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';

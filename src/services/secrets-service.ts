@@ -1,7 +1,8 @@
 /**
- * The CLI's default "service" secrets provider (protocol §2.6, DESIGN §7): each stack has a
- * random data key, wrapped by the master keyring and kept in its register; ciphertexts are
- * bound to the stack's `stackId`, so they survive rename and no other stack can open them.
+ * The CLI's default "service" secrets provider (docs/protocol.md#secrets-provider,
+ * docs/design.md#secrets-and-the-master-keyring): each stack has a random data key, wrapped by the
+ * master keyring and kept in its register; ciphertexts are bound to the stack's `stackId`, so
+ * they survive rename and no other stack can open them.
  */
 import { LRUCache } from 'lru-cache';
 import type { StackRef } from '../storage/layout.js';
@@ -45,9 +46,10 @@ export class SecretsService {
   }
 
   /**
-   * Key rotation without downtime (DESIGN §7): a stack whose data key is still wrapped by an
-   * older master key is re-wrapped with the active one the first time a pod uses it. Best effort:
-   * losing the race to another writer just leaves it for next time.
+   * Key rotation without downtime (docs/design.md#secrets-and-the-master-keyring): a stack whose
+   * data key is still wrapped by an older master key is re-wrapped with the active one the first
+   * time a pod uses it. Best effort: losing the race to another writer just leaves it for next
+   * time.
    */
   private async rewrapOnline(ref: StackRef): Promise<void> {
     await this.register

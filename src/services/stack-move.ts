@@ -46,7 +46,10 @@ export class StackMover {
     private readonly clock: Clock,
   ) {}
 
-  /** `POST S/rename {"newName","newProject"}`; empty values keep the current ones (protocol §2.2.5). */
+  /**
+   * `POST S/rename {"newName","newProject"}`; empty values keep the current ones
+   * (client.go: RenameStack).
+   */
   async rename(principal: Principal, from: StackRef, newProject: string | undefined, newName: string | undefined) {
     requireRole(principal, from.org, 'admin', stackLabel(from));
     const to: StackRef = {

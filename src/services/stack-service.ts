@@ -1,6 +1,6 @@
 /**
- * Stacks: create, read, list, tag, delete (DESIGN §5). The register `meta.json` is the source
- * of truth; everything here is a read or a compare-and-swap of it.
+ * Stacks: create, read, list, tag, delete (docs/design.md#stack-operations). The register
+ * `meta.json` is the source of truth; everything here is a read or a compare-and-swap of it.
  */
 import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -157,9 +157,9 @@ export class StackService {
   }
 
   /**
-   * One page of the stacks the principal can see, in key order. The continuation token is the
-   * last stack's position (base64url: URL-safe and slash-free, protocol §1.7); each page costs
-   * LISTs bounded by the page and register reads bounded by MAX_SCANNED_PER_PAGE.
+   * One page of the stacks the principal can see, in key order. The continuation token is the last
+   * stack's position (base64url: URL-safe and slash-free, docs/protocol.md#pagination); each page
+   * costs LISTs bounded by the page and register reads bounded by MAX_SCANNED_PER_PAGE.
    */
   async list(principal: Principal, filter: ListFilter) {
     const after = filter.continuationToken ? decodeToken(filter.continuationToken) : undefined;

@@ -1,5 +1,6 @@
 /**
- * Reading state: exports (protocol §2.3.1, seed 000), resource listings and counts (seed 004).
+ * Reading state: exports (docs/protocol.md#export-and-import), resource listings and counts
+ * (docs/protocol.md#stack-views).
  * Committed versions are immutable and come through the LRU; a running update's newest
  * intermediate checkpoint is read fresh.
  */
@@ -81,8 +82,9 @@ export class StateService {
   }
 
   /**
-   * `GET S/downstreamreferences` (seed 004): the stacks whose latest version reads this one.
-   * Entries whose source no longer references it are dropped here (and from the index).
+   * `GET S/downstreamreferences` (docs/protocol.md#stack-views): the stacks whose latest version
+   * reads this one. Entries whose source no longer references it are dropped here (and from the
+   * index).
    */
   async downstreamReferences(principal: Principal, ref: StackRef) {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
@@ -112,7 +114,7 @@ export class StateService {
   }
 }
 
-/** Pulumi's permission numbers: 101 read, 102 write, 103 admin (seed 004 shows 103). */
+/** Pulumi's permission numbers: 101 read, 102 write, 103 admin (docs/protocol.md#stack-views). */
 const PERMISSION = { viewer: 101, member: 102, admin: 103 } as const;
 
 function metadataView(meta: StackMeta, principal: Principal) {

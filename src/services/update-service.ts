@@ -1,7 +1,7 @@
 /**
  * The update lifecycle (pkg/backend/httpstate/client/client.go: CreateUpdate, StartUpdate,
- * RenewUpdateLease, CompleteUpdate, CancelUpdate; docs/design.md, "Updates"): create → start
- * (lease + token) → checkpoints and events (CheckpointWriter, EventService) → complete, which
+ * RenewUpdateLease, CompleteUpdate, CancelUpdate; docs/design.md, "Updates and leases"): create →
+ * start (lease + token) → checkpoints and events (CheckpointWriter, EventService) → complete, which
  * commits one version (VersionCommitter). Cancel and takeover of a dead lease commit the dead
  * update's work the same way, so nothing it was told was saved is lost.
  */

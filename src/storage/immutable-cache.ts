@@ -1,9 +1,9 @@
 /**
  * A per-pod LRU of immutable bodies — committed checkpoints, history entries, a finished update's
- * objects — bounded by bytes (DESIGN §6). Keys are identities that can never name other bytes,
- * such as `${stackId}:checkpoint:${version}` (a stack id is new for every incarnation of a name);
- * never a bucket key alone, since a deleted and recreated stack reuses its keys. Nothing mutable
- * (meta.json, tokens, a running update) belongs here.
+ * objects — bounded by bytes (docs/design.md#cache). Keys are identities that can never name other
+ * bytes, such as `${stackId}:checkpoint:${version}` (a stack id is new for every incarnation of a
+ * name); never a bucket key alone, since a deleted and recreated stack reuses its keys. Nothing
+ * mutable (meta.json, tokens, a running update) belongs here.
  *
  * Bodies are shared, not copied: callers must not modify a Buffer they get from the cache.
  */

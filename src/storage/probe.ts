@@ -1,8 +1,8 @@
 /**
- * The startup check of the bucket (DESIGN §9). Fulmar's correctness rests on two conditional
- * writes; an S3 implementation that accepts the headers but ignores them would let two pods
- * overwrite each other silently. So before serving, a pod proves on a scratch object that
- * `If-None-Match: *` and `If-Match: <etag>` are enforced, and refuses to start if not. It also
+ * The startup check of the bucket (docs/design.md#limits-and-failure). Fulmar's correctness rests
+ * on two conditional writes; an S3 implementation that accepts the headers but ignores them would
+ * let two pods overwrite each other silently. So before serving, a pod proves on a scratch object
+ * that `If-None-Match: *` and `If-Match: <etag>` are enforced, and refuses to start if not. It also
  * makes sure the bucket's layout version is one it understands.
  */
 import { randomUUID } from 'node:crypto';
@@ -120,8 +120,8 @@ export async function ensureLayoutMarker(store: ObjectStore, now: Date = new Dat
 
 /**
  * Layout 2 reads every layout-1 object where layout 1 put it (a register without an incarnation
- * keeps its objects at the layout-1 keys; docs/layout.md), so the upgrade is the marker alone,
- * compare-and-swapped so that a pod of layout 1 refuses the bucket from then on.
+ * keeps its objects at the layout-1 keys; README.md, "Bucket layout"), so the upgrade is the marker
+ * alone, compare-and-swapped so that a pod of layout 1 refuses the bucket from then on.
  */
 async function upgradeFromLayout1(store: ObjectStore, etag: string, old: LayoutMarker, now: Date): Promise<LayoutMarker> {
   const marker = { ...old, layout: LAYOUT_VERSION, upgradedFrom: 1, upgradedAt: now.toISOString() };

@@ -1,7 +1,7 @@
 /**
- * zod schemas of the JSON bodies the CLI sends (sdk/go/common/apitype/*.go). They are lenient
- * where the CLI is (unknown keys ignored, `null` = zero value, protocol §1.9) and strict where a
- * wrong type would corrupt state.
+ * zod schemas of the JSON bodies the CLI sends (sdk/go/common/apitype/*.go). They are lenient where
+ * the CLI is (unknown keys ignored, `null` = zero value, docs/protocol.md#json-conventions) and
+ * strict where a wrong type would corrupt state.
  */
 import { z } from 'zod';
 import {
@@ -14,7 +14,7 @@ import {
 
 const str = z.string().nullish().transform((v) => v ?? '');
 const strMap = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
-/** `[]byte` fields: standard base64 with padding (protocol §1.9). */
+/** `[]byte` fields: standard base64 with padding (docs/protocol.md#json-conventions). */
 const bytes = z
   .string()
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be standard base64')
@@ -51,7 +51,7 @@ export const configValue = z.looseObject({
   object: z.boolean().nullish().transform((v) => v ?? false),
 });
 
-/** apitype.UpdateProgramRequest (protocol §2.4.1). */
+/** apitype.UpdateProgramRequest (sdk/go/common/apitype/updates.go). */
 export const updateProgramRequest = z.looseObject({
   name: str,
   runtime: str,

@@ -1,7 +1,8 @@
 /**
- * A bucket written by layout 1 keeps working under layout 2 (docs/layout.md, "Upgrading from
- * layout 1"): the marker is swapped to 2, a register without an incarnation keeps its objects at
- * the layout-1 keys, and the first delete, re-create or move leaves layout 1 behind for that name.
+ * A bucket written by layout 1 keeps working under layout 2 (README.md, "Bucket layout", upgrading
+ * from layout 1): the marker is swapped to 2, a register without an incarnation keeps its objects
+ * at the layout-1 keys, and the first delete, re-create or move leaves layout 1 behind for that
+ * name.
  */
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';

@@ -1,4 +1,7 @@
-/** Who may do what (DESIGN §8): viewer reads, member writes, admin deletes and manages; outsiders see nothing. */
+/**
+ * Who may do what (docs/design.md#roles): viewer reads, member writes, admin deletes and manages;
+ * outsiders see nothing.
+ */
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';

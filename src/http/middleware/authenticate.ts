@@ -1,8 +1,8 @@
 /**
  * `Authorization: token <t>` for API calls and `update-token <t>` for the update-scoped ones
- * (protocol §1.3). Reads the headers only — it runs before any byte of the body is read. A
- * missing or wrong kind of token is 401: the CLI turns any 401 into "please log in", so lease
- * problems are answered 403 by the services instead.
+ * (docs/protocol.md#authentication). Reads the headers only — it runs before any byte of the body
+ * is read. A missing or wrong kind of token is 401: the CLI turns any 401 into "please log in", so
+ * lease problems are answered 403 by the services instead.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { unauthorized } from '../../domain/errors.js';

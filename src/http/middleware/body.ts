@@ -1,9 +1,9 @@
 /**
  * Request bodies as raw bytes, gunzipped when `Content-Encoding: gzip` (the CLI compresses
- * checkpoints, imports, events and batch secrets — protocol §1.4). The size limit applies to
- * the inflated bytes, so a gzip bomb is cut off at the limit (413) without being expanded.
- * Which limit a request gets is its route's declaration (src/http/route.ts); the body is read
- * only after the credential was accepted.
+ * checkpoints, imports, events and batch secrets — docs/protocol.md#compression). The size limit
+ * applies to the inflated bytes, so a gzip bomb is cut off at the limit (413) without being
+ * expanded. Which limit a request gets is its route's declaration (src/http/route.ts); the body is
+ * read only after the credential was accepted.
  */
 import express, { type Request, type Response } from 'express';
 import type { BodyLimit } from '../route.js';

@@ -1,4 +1,4 @@
-/** Org membership management (DESIGN §8): site admins and org admins. */
+/** Org membership management (docs/design.md#roles): site admins and org admins. */
 import type { Request } from 'express';
 import type { Services } from '../services.js';
 import type { Route } from '../route.js';

@@ -1,4 +1,7 @@
-/** The service secrets provider (protocol §2.6). `[]byte` travels as standard padded base64. */
+/**
+ * The service secrets provider (docs/protocol.md#secrets). `[]byte` travels as standard padded
+ * base64.
+ */
 import type { Services } from '../services.js';
 import type { Route } from '../route.js';
 import { body } from '../parse.js';
@@ -51,7 +54,8 @@ export function secretsRoutes(s: Services): Route[] {
       handler: async (req, res, { principal }) => {
         const { ciphertexts } = body(req, batchDecryptRequest);
         const plaintexts = await s.secrets.decrypt(principal, stackRefOf(req), ciphertexts.map(unb64));
-        // Keys must be exactly the strings received: the CLI looks each one up by it (protocol §6.13).
+        // Keys must be exactly the strings received: the CLI looks each one up by it
+        // (client.go: BatchDecryptValue).
         res.json({ plaintexts: Object.fromEntries(ciphertexts.map((c, i) => [c, b64(plaintexts[i] as Buffer)])) });
       },
     },

@@ -1,4 +1,7 @@
-/** Stack CRUD, tags, rename/transfer and read-only views (protocol §2.2, seed 004). */
+/**
+ * Stack CRUD, tags, rename/transfer and read-only views (docs/protocol.md#stacks,
+ * docs/protocol.md#stack-views).
+ */
 import type { Services } from '../services.js';
 import type { Route } from '../route.js';
 import { body, rawBody } from '../parse.js';
@@ -37,7 +40,7 @@ export function stackRoutes(s: Services): Route[] {
         const input = body(req, createStackRequest);
         const org = validateOrgName(req.params.org as string);
         await s.stacks.create(principal, org, req.params.project as string, input);
-        // The CLI prints `messages` and builds the stack object itself (protocol §2.2.2).
+        // The CLI prints `messages` and builds the stack object itself (client.go: CreateStack).
         res.json({});
       },
     },

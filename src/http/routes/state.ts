@@ -1,4 +1,7 @@
-/** Exports and imports (protocol §2.3, seed 000). Exports are sent as stored: no re-encoding. */
+/**
+ * Exports and imports (docs/protocol.md#export-and-import). Exports are sent as stored: no
+ * re-encoding.
+ */
 import type { Request, Response } from 'express';
 import type { ExportBody } from '../../services/state-service.js';
 import type { Services } from '../services.js';

@@ -1,9 +1,9 @@
 /**
- * The update lifecycle (protocol §2.4–2.5). After creation every per-update call uses the
- * literal segment `update` whatever the kind (client.go: getUpdatePath); the other kind names
- * are accepted there too, as the service's own router does (api_endpoints.go). The calls made
- * while an update runs carry the update token (client.go: updateAccessToken), the others an
- * API token.
+ * The update lifecycle (docs/protocol.md#update-lifecycle). After creation every per-update call
+ * uses the literal segment `update` whatever the kind (client.go: getUpdatePath); the other kind
+ * names are accepted there too, as the service's own router does (api_endpoints.go). The calls made
+ * while an update runs carry the update token (client.go: updateAccessToken), the others an API
+ * token.
  */
 import type { Request } from 'express';
 import type { Services } from '../services.js';
@@ -140,7 +140,8 @@ export function updateRoutes(s: Services): Route[] {
         body: 'large',
         handler: async (req, res, { updateToken }) => {
           const raw = rawBody(req);
-          // The text must be kept byte for byte: later deltas edit it by byte offset (protocol §5.3).
+          // The text must be kept byte for byte: later deltas edit it by byte offset
+          // (docs/protocol.md#verbatim-checkpoints).
           const text = rawTopLevelValue(raw, 'untypedDeployment');
           const seqBytes = rawTopLevelValue(raw, 'sequenceNumber');
           const sequence = seqBytes ? Number(seqBytes.toString('utf8')) : NaN;

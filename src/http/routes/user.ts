@@ -1,4 +1,7 @@
-/** Login, discovery and the caller's own tokens (protocol §2.1). */
+/**
+ * Login, discovery and the caller's own tokens (docs/protocol.md#login-and-discovery,
+ * docs/protocol.md#tokens-and-org-members).
+ */
 import type { Services } from '../services.js';
 import type { Route } from '../route.js';
 import { body, query } from '../parse.js';
