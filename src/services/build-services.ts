@@ -78,6 +78,7 @@ export function buildServices(p: ServiceParts): Services {
   const journals = new JournalReplays(p.store, checkpoints, cache, clock, p.logger, p.replayCacheBytes);
   const committer = new VersionCommitter(p.store, register, checkpoints, journals, records, cache, clock, p.logger);
   const writer = new CheckpointWriter(p.store, checkpoints, auth);
+  stacks.finishSealed = (ref, updateId) => committer.finishSealed(ref, updateId);
   return {
     auth: new AuthService(p.store, p.adminToken),
     stacks,

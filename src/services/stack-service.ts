@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout, SYSTEM_PREFIX, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict } from '../domain/errors.js';
-import { isTombstone, leaseIsDead, META_SCHEMA, registerState, type StackMeta } from '../domain/stack-meta.js';
+import { isTombstone, leaseIsLive, META_SCHEMA, registerState, type StackMeta } from '../domain/stack-meta.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../observability/logger.js';
 import { sweepStack } from './stack-sweep.js';
@@ -106,6 +106,9 @@ export class StackService {
     return meta;
   }
 
+  /** Finishes the commit of a sealed lease (set by the composition root: VersionCommitter.finishSealed). */
+  finishSealed: ((ref: StackRef, updateId: string) => Promise<void>) | undefined;
+
   /** Settles the move a tombstone records (set by the composition root: StackMover.settleTarget). */
   settleTombstone: ((tombstone: StackMeta) => Promise<void>) | undefined;
 
@@ -134,8 +137,11 @@ export class StackService {
    */
   async delete(principal: Principal, ref: StackRef, force: boolean) {
     requireRole(principal, ref.org, 'admin', stackLabel(ref));
+    // A commit in progress is finished first, so what it commits is judged by the resource check.
+    const held = (await this.register.read(ref)).meta.lease;
+    if (held?.sealed) await this.finishSealed?.(ref, held.updateId);
     await this.register.mutate(ref, ({ meta, storeTime }) => {
-      if (meta.lease && !leaseIsDead(meta.lease, storeTime)) throw conflict('Another update is currently in progress.');
+      if (leaseIsLive(meta.lease, storeTime)) throw conflict('Another update is currently in progress.');
       // Exact text the CLI matches (pkg/backend/httpstate/client/client.go: isStackHasResourcesError).
       if (!force && meta.resourceCount > 0) throw badRequest('Stack still contains resources.');
       return { write: { ...meta, lease: null, deleted: { at: storeTime.toISOString() } }, result: undefined };

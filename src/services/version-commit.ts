@@ -17,6 +17,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { createOnce, getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, referenceLayout, type StackRef } from '../storage/layout.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
+import { conflict } from '../domain/errors.js';
 import { parseStackPath, referencedStacks } from '../domain/stack-references.js';
 import { cacheKeyOf, locOf, refOf, resourceCountOf, type FinalStatus, type Lease, type StackMeta } from '../domain/stack-meta.js';
 import type { HistoryEntry, UpdateRecord } from '../domain/update-record.js';
@@ -102,8 +103,13 @@ export class VersionCommitter {
         ? await this.journals.deployment(meta, lease)
         : (await this.checkpoints.latestOfUpdate(loc, lease.updateId))?.body;
       const candidate = reached ?? (await this.checkpoints.committed(meta, meta.version));
-      if (!(await createOnce(this.store, key, candidate))) body = (await this.store.get(key)).body;
-      else body = candidate;
+      if (await createOnce(this.store, key, candidate)) body = candidate;
+      else {
+        // Taken, by an earlier attempt of this commit — unless the incarnation was deleted and
+        // swept meanwhile, which ends this commit (its final CAS could not succeed either).
+        body = (await getOrUndefined(this.store, key))?.body;
+        if (!body) throw conflict('the stack was deleted while this update was being committed');
+      }
     }
     this.cache.set(cacheKeyOf(meta, 'checkpoint', v), body);
     const { resourceCount, references } = summarize(body, meta.org);

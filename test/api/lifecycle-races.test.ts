@@ -277,6 +277,18 @@ describe('lifecycle races (deterministic)', () => {
       expect((await b.call('get', S)).body.version).to.equal(2);
     });
 
+    it('is committed before a delete judges whether the stack has resources', async () => {
+      const { store, a, b } = cluster();
+      const S = stackPath(org, project, 'dev');
+      await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
+      store.failOnce('put', (k) => k.endsWith('/checkpoints/0000000001.json') && !k.includes('/updates/'));
+      expect((await a.call('post', `${S}/import`, deployment(project, 'dev', 2, 'imported'), { gzip: true })).status).to.equal(500);
+      const refused = await b.call('delete', S);
+      expect(refused.status, refused.text).to.equal(400);
+      expect(refused.body.message).to.contain('Stack still contains resources.');
+      expect(markerOf(await exported(b, S, 1))).to.equal('imported');
+    });
+
     it('refuses an import whose stack was deleted and created again meanwhile', async () => {
       const { store, a, b } = cluster();
       const S = stackPath(org, project, 'dev');
