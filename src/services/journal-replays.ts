@@ -12,6 +12,7 @@
 import { LRUCache } from 'lru-cache';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout } from '../storage/layout.js';
+import { getOrUndefined } from '../storage/conditional-writes.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
 import { JournalReplayer } from '../domain/journal-replay.js';
 import { parseJournalEntries, type DeploymentJson, type JournalEntry } from '../wire/journal-entry.js';
@@ -21,6 +22,17 @@ import type { Logger } from '../observability/logger.js';
 import type { Checkpoints } from './checkpoints.js';
 import { KeyedMutex } from '../storage/keyed-mutex.js';
 import { decodeJson, listAllKeys } from './json-objects.js';
+
+/**
+ * A batch listed a moment ago is gone: batches are removed only after their update's commit point,
+ * so the update was committed meanwhile and its version holds the state (docs/design.md, "Journaling").
+ */
+export class JournalGone extends Error {
+  override readonly name = 'JournalGone';
+  constructor(readonly key: string) {
+    super(`journal batch ${key} was removed: its update was committed meanwhile`);
+  }
+}
 
 interface Replay {
   replayer: JournalReplayer;
@@ -139,7 +151,11 @@ export class JournalReplays {
   }
 
   private batch(key: string): Promise<Buffer> {
-    return this.cache.getOrLoad(`journal:${key}`, async () => (await this.store.get(key)).body);
+    return this.cache.getOrLoad(`journal:${key}`, async () => {
+      const got = await getOrUndefined(this.store, key);
+      if (!got) throw new JournalGone(key);
+      return got.body;
+    });
   }
 }
 

@@ -15,7 +15,7 @@ import { mapLimit } from './prefix-ops.js';
 import { liveIncarnation, locOf, type StackMeta } from '../domain/stack-meta.js';
 import type { MetaRegister } from './meta-register.js';
 import type { Checkpoints } from './checkpoints.js';
-import type { JournalReplays } from './journal-replays.js';
+import { JournalGone, type JournalReplays } from './journal-replays.js';
 import { stackLabel } from '../domain/stack-label.js';
 
 /** An export's JSON bytes, already gzip-compressed when `gzip` (served as Content-Encoding: gzip). */
@@ -37,8 +37,14 @@ export class StateService {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     if (meta.lease?.journal) {
-      const replayed = await this.journals.deployment(meta, meta.lease);
-      if (replayed) return { bytes: replayed, gzip: false };
+      try {
+        const replayed = await this.journals.deployment(meta, meta.lease);
+        if (replayed) return { bytes: replayed, gzip: false };
+      } catch (err) {
+        // Committed while we read: the version it became is the state.
+        if (!(err instanceof JournalGone)) throw err;
+        return this.exportLatest(principal, ref, acceptsGzip);
+      }
     } else if (meta.lease) {
       const running = await this.checkpoints.latestOfUpdate(locOf(meta), meta.lease.updateId);
       if (running) return { bytes: running.body, gzip: false };

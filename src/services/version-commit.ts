@@ -25,7 +25,7 @@ import { unixSeconds, type Clock } from '../domain/clock.js';
 import type { Logger } from '../observability/logger.js';
 import type { MetaRegister } from './meta-register.js';
 import type { Checkpoints } from './checkpoints.js';
-import type { JournalReplays } from './journal-replays.js';
+import { JournalGone, type JournalReplays } from './journal-replays.js';
 import type { UpdateRecords } from './update-records.js';
 import { deletePrefix } from './prefix-ops.js';
 import { encodeJson, readJson, writeJson } from './json-objects.js';
@@ -95,22 +95,7 @@ export class VersionCommitter {
     const loc = locOf(meta);
     const v = lease.version;
     const status = lease.sealed?.status ?? 'failed';
-    const key = layout.checkpointKey(loc, v);
-    let body = (await getOrUndefined(this.store, key))?.body;
-    if (!body) {
-      // A journaled update's state is its journal replayed; otherwise its newest checkpoint.
-      const reached = lease.journal
-        ? await this.journals.deployment(meta, lease)
-        : (await this.checkpoints.latestOfUpdate(loc, lease.updateId))?.body;
-      const candidate = reached ?? (await this.checkpoints.committed(meta, meta.version));
-      if (await createOnce(this.store, key, candidate)) body = candidate;
-      else {
-        // Taken, by an earlier attempt of this commit — unless the incarnation was deleted and
-        // swept meanwhile, which ends this commit (its final CAS could not succeed either).
-        body = (await getOrUndefined(this.store, key))?.body;
-        if (!body) throw conflict('the stack was deleted while this update was being committed');
-      }
-    }
+    const body = await this.versionBody(meta, lease);
     this.cache.set(cacheKeyOf(meta, 'checkpoint', v), body);
     const { resourceCount, references } = summarize(body, meta.org);
     // Index entries are written before the commit point; stale ones are pruned by readers.
@@ -138,6 +123,36 @@ export class VersionCommitter {
     };
     await createOnce(this.store, layout.historyKey(loc, v), encodeJson(entry));
     return { ...meta, version: v, lease: null, lastUpdate: now, resourceCount, references };
+  }
+
+  /**
+   * The bytes of `checkpoints/<v>.json`: the object if an earlier attempt of this commit wrote it,
+   * else what the update reached (its journal replayed, or its newest checkpoint; the previous
+   * version if it wrote nothing), written create-once.
+   */
+  private async versionBody(meta: StackMeta, lease: Lease): Promise<Buffer> {
+    const loc = locOf(meta);
+    const key = layout.checkpointKey(loc, lease.version);
+    const written = async () => {
+      const body = (await getOrUndefined(this.store, key))?.body;
+      // Gone with its incarnation: the stack was deleted and swept, and this commit's CAS must fail.
+      if (!body) throw conflict('the stack was deleted while this update was being committed');
+      return body;
+    };
+    const existing = (await getOrUndefined(this.store, key))?.body;
+    if (existing) return existing;
+    let reached: Buffer | undefined;
+    try {
+      reached = lease.journal
+        ? await this.journals.deployment(meta, lease)
+        : (await this.checkpoints.latestOfUpdate(loc, lease.updateId))?.body;
+    } catch (err) {
+      // Another pod committed this version meanwhile and removed the batches: its object stands.
+      if (err instanceof JournalGone) return written();
+      throw err;
+    }
+    const candidate = reached ?? (await this.checkpoints.committed(meta, meta.version));
+    return (await createOnce(this.store, key, candidate)) ? candidate : written();
   }
 
   /** The history entry of version v, if it was written (by any attempt of its commit). */

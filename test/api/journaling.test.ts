@@ -150,6 +150,30 @@ describe('journaling', () => {
       expect(batchReads, 'the cold pod read the five batches once more').to.equal(10);
     });
 
+    it('lets a commit that finds the batches already removed by another pod’s commit stand on that commit', async () => {
+      const { store, api } = pods();
+      const a = new Client([makeApi(store).app]);
+      const b = new Client([makeApi(store).app]);
+      const S = await newStack(api, 'twice');
+      const u = await start(api, S, 1);
+      const U = `${S}/update/${u.id}`;
+      for (let i = 1; i <= 2; i++) expect((await a.call('patch', `${U}/journalentries`, { entries: [created(i, `n${i}`)] }, u.ut)).status).to.equal(200);
+      let completed = 0;
+      // B's cancel has sealed and listed the batches; A's complete commits and removes them before B reads one.
+      store.after('list', (p) => p.endsWith(`/updates/${u.id}/journal/`), async () => {
+        completed = (await a.call('post', `${U}/complete`, { status: 'succeeded' }, u.ut)).status;
+        const batchesLeft = async () => (await store.inner.list({ prefix: `${org}/${project}/twice/` })).objects.filter((o) => o.key.includes('/journal/')).length;
+        for (let i = 0; i < 100 && (await batchesLeft()) > 0; i++) await new Promise((r) => setTimeout(r, 5));
+        expect(await batchesLeft(), 'the complete removed the batches').to.equal(0);
+      });
+      const cancelled = await b.call('post', `${U}/cancel`);
+      expect(cancelled.status, cancelled.text).to.equal(200);
+      expect(completed, 'the cancel sealed first').to.equal(403);
+      const v1 = JSON.parse((await api.call('get', `${S}/export/1`)).text);
+      expect(v1.deployment.resources.map((r: { id: string }) => r.id)).to.deep.equal(['n1', 'n2']);
+      expect((await api.call('get', `${S}/updates`)).body.updates[0].result).to.equal('failed');
+    });
+
     it('replays in sequence order, whatever order the entries arrived in', async () => {
       const { api } = pods();
       const S = await newStack(api, 'order');
