@@ -310,9 +310,11 @@ function checkStack(s: FinalStack, ctx: StackCheckContext): void {
         );
         continue;
       }
+      // An import that got no answer has no update id: any import of this history that no known
+      // update accounts for may be it, so only the earliest of them can be held against v.
       const committedBy = src.updateId
         ? [...byVersion.values()].find((h) => h.updateID === src.updateId)
-        : [...byVersion.values()].find((h) => h.kind === 'import' && !updates.has(h.updateID));
+        : [...byVersion.values()].filter((h) => h.kind === 'import' && !updates.has(h.updateID)).sort((a, b) => a.version - b.version)[0];
       if (src.updateId && !committedBy) {
         violate('no-cross-incarnation', `${label}: version ${v} exports marker ${m} of update ${src.updateId}, which is not in this stack's history`, [e.op, src, s.historyOp]);
       } else if (committedBy && committedBy.version > v) {
