@@ -10,6 +10,8 @@
  *  (e) checkpoint-vs-complete PATCH checkpoint racing POST complete
  *  (f) journal-vs-cancel    PATCH journalentries racing POST cancel
  *  (g) journal-vs-complete  PATCH journalentries racing POST complete
+ *  (h) journal-complete-vs-cancel  POST complete of a journaled update racing POST cancel of it
+ *                           on a pod that never replayed it
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../helpers/assertions.js';
@@ -288,6 +290,56 @@ function stateWriteVs(mode: 'checkpoint' | 'journal', other: 'cancel' | 'complet
  */
 const SLOW_BATCH_WRITES: LatencyRule = { probability: 0.5, minMs: 5, maxMs: 30, methods: ['PUT'], path: /\/journal\// };
 
+/**
+ * Two commits of one journaled update: `complete` on the pod that served its batches (its replay
+ * is warm) racing `cancel` on a pod that must replay from the bucket. Whichever seals second
+ * meets a sealed lease and may finish the commit itself (docs/design.md, "Commit"); the first
+ * commit's clean-up removes the batches meanwhile. A 5xx is wrong — `no-5xx` of the general
+ * invariants reports it — and every acknowledged batch must be in the committed version.
+ */
+const journalCompleteVsCancel = scenario(
+  'POST complete of a journaled update racing POST cancel of it on a cold pod',
+  async (c) => {
+    const ref = { org: ORG, project: PROJECT, stack: `h${c.n}` };
+    const S = stackApiPath(ref);
+    const violations: Violation[] = [];
+    const created = await c.setup.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podA });
+    if (!acked(created)) return { names: [ref], violations };
+    const upd = await c.setup.call('POST', `${S}/update`, { kind: 'update-create', ref, body: programRequest(false), pod: c.podA });
+    const updateId = (upd.body as { updateID?: string } | undefined)?.updateID;
+    if (!updateId) return { names: [ref], violations };
+    upd.updateId = updateId;
+    const U = `${S}/update/${updateId}`;
+    const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, journalVersion: 1, body: { journalVersion: 1 }, pod: c.podA });
+    const token = (started.body as { token?: string } | undefined)?.token;
+    if (!token) return { names: [ref], violations };
+    await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podA });
+    const auth = `update-token ${token}`;
+    const plan: JournalPlan = {
+      steps: [1, 2, 3, 4].map((i) => ({ kind: 'create' as const, marker: `h${c.n}-${i}` })),
+      batchSizes: [2, 2, 2, 2],
+      reversed: [],
+      retry: -1,
+    };
+    for (const b of journalBatches(plan, ref, [])) {
+      await c.setup.call('PATCH', `${U}/journalentries`, { kind: 'journal', ref, updateId, auth, body: b.body, batch: b.facts, pod: c.podA });
+    }
+    // The export replays the batches on pod A, so its commit needs no batch read.
+    await c.setup.call('GET', `${S}/export`, { kind: 'export', ref, pod: c.podA });
+    // Both may answer 200 (a cancel that meets the complete's seal finishes it and is done);
+    // the general invariants check the answers (no 5xx) and the committed version.
+    await race(
+      c.offsetMs,
+      () => c.r1.call('POST', `${U}/complete`, { kind: 'complete', ref, updateId, auth, body: { status: 'succeeded' }, pod: c.podA }),
+      () => c.r2.call('POST', `${U}/cancel`, { kind: 'cancel', ref, updateId, body: {}, pod: c.podB }),
+    );
+    return { names: [ref], violations };
+  },
+  // Reads of batches and writes of the commit's objects are slow: the cold pod is still
+  // reading batches when the warm one has committed and removes them.
+  { probability: 1, minMs: 30, maxMs: 60, methods: ['GET', 'PUT'], path: /\/(journal|checkpoints|history)\// },
+);
+
 export const SCENARIOS = {
   'delete-vs-create': deleteVsCreate,
   'rename-vs-create': moveVsCreate('rename'),
@@ -296,6 +348,7 @@ export const SCENARIOS = {
   'checkpoint-vs-complete': stateWriteVs('checkpoint', 'complete'),
   'journal-vs-cancel': stateWriteVs('journal', 'cancel', SLOW_BATCH_WRITES),
   'journal-vs-complete': stateWriteVs('journal', 'complete', SLOW_BATCH_WRITES),
+  'journal-complete-vs-cancel': journalCompleteVsCancel,
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
