@@ -15,7 +15,12 @@ import { acked, nameKey, stackApiPath, type ApiClient, type Op, type StackName }
 export interface ExportView {
   op: Op;
   valid: boolean;
+  /** Why it is not a valid deployment. */
+  problem?: string;
+  /** Markers of its resources. */
   markers: string[];
+  /** Markers of its pending operations' resources. */
+  pending: string[];
 }
 
 export interface HistoryEntryView {
@@ -161,11 +166,50 @@ export function markersOf(body: unknown): string[] {
   });
 }
 
-function exportView(op: Op): ExportView {
-  const body = op.body as { version?: unknown; deployment?: { resources?: unknown } } | undefined;
-  const valid =
-    acked(op) && body?.version === 3 && !!body.deployment && (body.deployment.resources === null || Array.isArray(body.deployment.resources));
-  return { op, valid, markers: markersOf(body) };
+/** Markers of the resources of a deployment's `pending_operations` (journal-batches.ts puts them in the inputs). */
+export function pendingMarkersOf(body: unknown): string[] {
+  const ops = (body as { deployment?: { pending_operations?: unknown } } | undefined)?.deployment?.pending_operations;
+  if (!Array.isArray(ops)) return [];
+  return ops.flatMap((o) => {
+    const res = (o as { resource?: { inputs?: { marker?: unknown }; outputs?: { marker?: unknown } } } | null)?.resource;
+    const m = res?.inputs?.marker ?? res?.outputs?.marker;
+    return typeof m === 'string' ? [m] : [];
+  });
+}
+
+export function exportView(op: Op): ExportView {
+  const problem = acked(op) ? deploymentProblem(op.body) : `answered ${op.status}`;
+  return { op, valid: !problem, ...(problem && { problem }), markers: markersOf(op.body), pending: pendingMarkersOf(op.body) };
+}
+
+/**
+ * What keeps an export from being a deployment the CLI reads back (apitype.UntypedDeployment,
+ * DeploymentV3): version 3 (or 4 with features), `resources` an array, null or absent (Go's
+ * omitempty), each with a URN, no URN twice unless one copy is marked for deletion (the CLI's
+ * snapshot integrity check), and `pending_operations` each an operation on a resource.
+ */
+export function deploymentProblem(body: unknown): string | undefined {
+  const b = body as { version?: unknown; deployment?: { resources?: unknown; pending_operations?: unknown } } | undefined;
+  if (b?.version !== 3 && b?.version !== 4) return `version is ${JSON.stringify(b?.version)}`;
+  const d = b.deployment;
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) return 'no deployment object';
+  if (d.resources !== undefined && d.resources !== null && !Array.isArray(d.resources)) return 'resources is not an array';
+  const live = new Set<string>();
+  for (const r of (d.resources as unknown[] | null | undefined) ?? []) {
+    const res = r as { urn?: unknown; delete?: unknown } | null;
+    if (typeof res?.urn !== 'string') return 'a resource has no URN';
+    if (res.delete === true) continue;
+    if (live.has(res.urn)) return `URN ${res.urn} appears twice`;
+    live.add(res.urn);
+  }
+  if (d.pending_operations !== undefined && d.pending_operations !== null) {
+    if (!Array.isArray(d.pending_operations)) return 'pending_operations is not an array';
+    for (const o of d.pending_operations) {
+      const op = o as { type?: unknown; resource?: { urn?: unknown } } | null;
+      if (typeof op?.type !== 'string' || typeof op.resource?.urn !== 'string') return 'a pending operation has no type or resource URN';
+    }
+  }
+  return undefined;
 }
 
 async function listAll(api: ApiClient): Promise<{ stacks: { name: StackName; id: string }[]; ops: Op[] }> {

@@ -25,6 +25,7 @@ export type OpKind =
   | 'update-create'
   | 'update-start'
   | 'checkpoint'
+  | 'journal'
   | 'complete'
   | 'cancel'
   | 'get'
@@ -32,6 +33,26 @@ export type OpKind =
   | 'export'
   | 'list'
   | 'setup';
+
+/**
+ * What a journal batch wrote, by marker (test/checker/journal-batches.ts): a retry of a batch
+ * carries the same facts.
+ */
+export interface BatchFacts {
+  /** Its first and last sequenceID. */
+  first: number;
+  last: number;
+  /** Markers of the resource states its success entries carry. */
+  markers: string[];
+  /** Markers of the base resources its success entries replace (`removeOld`). */
+  replaces: string[];
+  /** Markers of the operations its begin entries open. */
+  begins: string[];
+  /** Markers of the operations its success entries end. */
+  ends: string[];
+  /** The same bytes sent again. */
+  retry?: boolean;
+}
 
 export interface Op {
   id: number;
@@ -48,6 +69,10 @@ export interface Op {
   updateId?: string;
   /** The unique marker a checkpoint or import carries in its deployment. */
   marker?: string;
+  /** A journal batch: what it wrote. */
+  batch?: BatchFacts;
+  /** An update start: the journalVersion it asked for. */
+  journalVersion?: number;
   /** ms since the run began. */
   start: number;
   end: number;
@@ -70,12 +95,25 @@ export const attempted = (op: Op) => !op.refused;
 export const effectUntil = (op: Op) => (unknownOutcome(op) ? Number.POSITIVE_INFINITY : op.end);
 
 export function describeOp(op: Op): string {
-  const what = [op.kind, op.ref && nameKey(op.ref), op.to && `→ ${nameKey(op.to)}`, op.updateId && `update ${op.updateId}`, op.marker && `marker ${op.marker}`]
+  const what = [
+    op.kind,
+    op.ref && nameKey(op.ref),
+    op.to && `→ ${nameKey(op.to)}`,
+    op.updateId && `update ${op.updateId}`,
+    op.marker && `marker ${op.marker}`,
+    op.batch && describeBatch(op.batch),
+    op.journalVersion !== undefined && `journalVersion ${op.journalVersion}`,
+  ]
     .filter(Boolean)
     .join(' ');
   const outcome = op.status === 0 ? `no answer (${op.error ?? 'unknown'})` : `${op.status}`;
   const detail = op.status >= 400 && op.text ? ` ${op.text.slice(0, 160)}` : '';
   return `#${op.id} [${op.phase} ${op.client}@${op.pod} ${op.start.toFixed(0)}–${op.end.toFixed(0)} ms] ${op.method} ${op.path} (${what}) → ${outcome}${detail}`;
+}
+
+function describeBatch(b: BatchFacts): string {
+  const part = (label: string, list: string[]) => (list.length > 0 ? ` ${label} [${list.join(', ')}]` : '');
+  return `${b.retry ? 'retried ' : ''}entries ${b.first}–${b.last}${part('writes', b.markers)}${part('replaces', b.replaces)}${part('opens', b.begins)}${part('ends', b.ends)}`;
 }
 
 export interface CallOptions {
@@ -84,6 +122,8 @@ export interface CallOptions {
   to?: StackName;
   updateId?: string;
   marker?: string;
+  batch?: BatchFacts;
+  journalVersion?: number;
   body?: unknown;
   /** Authorization header; the client's API token by default. */
   auth?: string;
@@ -139,7 +179,8 @@ export class ApiClient {
     const live = this.pods();
     const pod = live.length > 0 ? live[(options.pod ?? this.next++) % live.length] : undefined;
     const start = this.recorder.now();
-    const base = { client: this.name, kind: options.kind, method, path, start, ref: options.ref, to: options.to, updateId: options.updateId, marker: options.marker };
+    const { kind, ref, to, updateId, marker, batch, journalVersion } = options;
+    const base = { client: this.name, kind, method, path, start, ref, to, updateId, marker, batch, journalVersion };
     if (!pod) return this.recorder.record({ ...base, pod: '-', end: start, status: 0, refused: true, error: 'no live pod' });
     try {
       const res = await fetch(pod.url + path, {

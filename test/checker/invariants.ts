@@ -35,6 +35,8 @@ interface UpdateFacts {
   ref: StackName;
   start?: Op;
   checkpoints: Op[];
+  /** Journal batches (retries included). */
+  batches: Op[];
   import?: Op;
   incarnation?: string;
   pinnedBy?: Op;
@@ -58,16 +60,18 @@ export function checkInvariants(input: CheckInput): Violation[] {
   const updates = new Map<string, UpdateFacts>();
   const factsOf = (id: string, ref: StackName) => {
     let f = updates.get(id);
-    if (!f) updates.set(id, (f = { id, ref, checkpoints: [] }));
+    if (!f) updates.set(id, (f = { id, ref, checkpoints: [], batches: [] }));
     return f;
   };
   const markerSource = new Map<string, Op>();
   for (const op of ops) {
     if (op.marker && attempted(op)) markerSource.set(op.marker, op);
+    if (op.batch && attempted(op)) for (const m of [...op.batch.markers, ...op.batch.begins]) markerSource.set(m, op);
     if (!op.updateId || !op.ref) continue;
     const f = factsOf(op.updateId, op.ref);
     if (op.kind === 'update-start' && acked(op)) f.start = op;
     if (op.kind === 'checkpoint') f.checkpoints.push(op);
+    if (op.kind === 'journal') f.batches.push(op);
     if (op.kind === 'import') f.import = op;
   }
   for (const op of ops) {
@@ -121,11 +125,10 @@ export function checkInvariants(input: CheckInput): Violation[] {
       const seen = exported?.markers ?? [];
       if (!seen.some((m) => allowed.has(m))) {
         const shown = seen.map((m) => markerSource.get(m)).filter((o): o is Op => !!o);
-        const enders = ops.filter((o) => o.updateId === u.id && (o.kind === 'complete' || o.kind === 'cancel'));
         violate(
           'acked-checkpoint-committed',
           `checkpoint with marker ${cp.marker} of update ${u.id} was acknowledged (200), but the version it committed as (v${where.version} of ${nameKey(where.stack.name)}) exports [${seen.join(', ')}] — expected ${[...allowed].join(' or ')}`,
-          [cp, ...enders, ...shown, exported?.op],
+          [cp, ...enders(ops, u.id), ...shown, exported?.op],
         );
       }
     }
@@ -149,6 +152,23 @@ export function checkInvariants(input: CheckInput): Violation[] {
       }
     }
   }
+
+  // ---- journaling: negotiated when asked, batches never refused for their content, every
+  // acknowledged batch in the version its update committed
+  for (const op of ops) {
+    const answered = (op.body as { journalVersion?: unknown } | undefined)?.journalVersion;
+    if (op.kind === 'update-start' && acked(op) && op.journalVersion === 1 && answered !== 1) {
+      violate('journal-negotiated', `update ${op.updateId} asked for journalVersion 1 and was started (200) with journalVersion ${JSON.stringify(answered)}`, [op]);
+    }
+    if (op.kind === 'journal' && (op.status === 400 || op.status === 409 || op.status === 413)) {
+      violate(
+        'journal-batch-accepted',
+        `a well-formed journal batch${op.batch?.retry ? ' sent again with the same bytes' : ''} answered ${op.status}: a batch (or its retry) is stored or refused for the lease (403), never for its content`,
+        [op, ...ops.filter((o) => o !== op && o.updateId === op.updateId && o.kind === 'journal' && o.batch?.first === op.batch?.first)],
+      );
+    }
+  }
+  for (const u of updates.values()) checkJournal(u, entryOf(u), { ops, updates, markerSource, violate });
 
   // ---- an acknowledged create stays visible unless something removed or moved the name
   for (const c of ops) {
@@ -244,7 +264,7 @@ function checkStack(s: FinalStack, ctx: StackCheckContext): void {
   const ids = s.history.map((h) => h.updateID);
   if (new Set(ids).size !== ids.length) violate('versions-contiguous', `${label} has two history entries for one update`, [s.historyOp]);
   for (const [v, e] of s.versions) {
-    if (!e.valid) violate('versions-export', `${label}: version ${v} is committed but GET …/export/${v} answers ${e.op.status}${e.op.status === 200 ? ' with no valid deployment' : ''}`, [e.op]);
+    if (!e.valid) violate('versions-export', `${label}: version ${v} is committed but GET …/export/${v} answers ${e.op.status}${acked(e.op) ? ` with no valid deployment (${e.problem})` : ''}`, [e.op]);
   }
   const newest = s.versions.get(s.version);
   if (s.version > 0 && newest && newest.op.text !== s.latest.op.text) {
@@ -269,7 +289,7 @@ function checkStack(s: FinalStack, ctx: StackCheckContext): void {
   // Every marker a version exports was written to this incarnation, by this version's update or an earlier one.
   const reach = reachability(ops);
   for (const [v, e] of s.versions) {
-    for (const m of e.markers) {
+    for (const m of [...e.markers, ...e.pending]) {
       const src = markerSource.get(m);
       if (!src) {
         violate('no-cross-incarnation', `${label}: version ${v} exports marker ${m}, which no request wrote`, [e.op]);
@@ -290,9 +310,11 @@ function checkStack(s: FinalStack, ctx: StackCheckContext): void {
         );
         continue;
       }
+      // An import that got no answer has no update id: any import of this history that no known
+      // update accounts for may be it, so only the earliest of them can be held against v.
       const committedBy = src.updateId
         ? [...byVersion.values()].find((h) => h.updateID === src.updateId)
-        : [...byVersion.values()].find((h) => h.kind === 'import' && !updates.has(h.updateID));
+        : [...byVersion.values()].filter((h) => h.kind === 'import' && !updates.has(h.updateID)).sort((a, b) => a.version - b.version)[0];
       if (src.updateId && !committedBy) {
         violate('no-cross-incarnation', `${label}: version ${v} exports marker ${m} of update ${src.updateId}, which is not in this stack's history`, [e.op, src, s.historyOp]);
       } else if (committedBy && committedBy.version > v) {
@@ -301,6 +323,54 @@ function checkStack(s: FinalStack, ctx: StackCheckContext): void {
     }
   }
 }
+
+/**
+ * The journal batches of one update against the version it committed (docs/design.md,
+ * "Journaling": seal, then list, holds for batches as for checkpoints). Batches accumulate, so
+ * every marker an acknowledged batch wrote is there — unless a batch of the same update that
+ * may have landed (any attempted one: the replay sorts by sequenceID) replaced it. An operation
+ * an acknowledged batch began is pending in that version unless a batch that may have landed
+ * ended it; one an acknowledged batch ended is not pending.
+ */
+function checkJournal(u: UpdateFacts, where: { stack: FinalStack; version: number } | undefined, ctx: StackCheckContext): void {
+  if (!where || u.batches.length === 0) return;
+  const exported = where.stack.versions.get(where.version);
+  if (!exported?.valid) return; // versions-export says why
+  const seen = new Set(exported.markers);
+  const pending = new Set(exported.pending);
+  const mayHaveLanded = u.batches.filter(attempted);
+  const at = `v${where.version} of ${nameKey(where.stack.name)}`;
+  for (const b of u.batches.filter(acked)) {
+    const facts = b.batch as NonNullable<Op['batch']>;
+    const missing = facts.markers.filter((m) => !seen.has(m) && !mayHaveLanded.some((x) => x.batch?.replaces.includes(m)));
+    if (missing.length > 0) {
+      ctx.violate(
+        'acked-journal-committed',
+        `journal batch (entries ${facts.first}–${facts.last}) of update ${u.id} was acknowledged (200), but the version it committed as (${at}) lacks [${missing.join(', ')}] and exports [${exported.markers.join(', ')}]`,
+        [b, ...enders(ctx.ops, u.id), exported.op],
+      );
+    }
+    const open = facts.begins.filter((p) => !pending.has(p) && !mayHaveLanded.some((x) => x.batch?.ends.includes(p)));
+    if (open.length > 0) {
+      ctx.violate(
+        'acked-journal-pending',
+        `journal batch (entries ${facts.first}–${facts.last}) of update ${u.id} was acknowledged (200) and began [${open.join(', ')}], which no batch ended, but the pending operations of ${at} are [${exported.pending.join(', ')}]`,
+        [b, ...enders(ctx.ops, u.id), exported.op],
+      );
+    }
+    const stillOpen = facts.ends.filter((p) => pending.has(p));
+    if (stillOpen.length > 0) {
+      ctx.violate(
+        'acked-journal-pending',
+        `journal batch (entries ${facts.first}–${facts.last}) of update ${u.id} was acknowledged (200) and ended [${stillOpen.join(', ')}], yet ${at} still holds them as pending operations`,
+        [b, exported.op],
+      );
+    }
+  }
+}
+
+/** The complete and cancel requests of an update. */
+const enders = (ops: Op[], updateId: string) => ops.filter((o) => o.updateId === updateId && (o.kind === 'complete' || o.kind === 'cancel'));
 
 /** Names a stack written at `name` may have moved to, through rename/transfer attempts not over before `since`. */
 function reachability(ops: Op[]): (name: StackName, since: number) => Set<string> {

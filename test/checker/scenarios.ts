@@ -8,12 +8,17 @@
  *  (c) transfer-vs-create   transfer racing create of the target in the other org
  *  (d) checkpoint-vs-cancel PATCH checkpoint racing POST cancel
  *  (e) checkpoint-vs-complete PATCH checkpoint racing POST complete
+ *  (f) journal-vs-cancel    PATCH journalentries racing POST cancel
+ *  (g) journal-vs-complete  PATCH journalentries racing POST complete
+ *  (h) journal-complete-vs-cancel  POST complete of a journaled update racing POST cancel of it
+ *                           on a pod that never replayed it
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../helpers/assertions.js';
 import { deployment, programRequest } from '../helpers/api.js';
 import { acked, nameKey, stackApiPath, type ApiClient, type Op, type StackName } from './history.js';
 import { markersOf } from './final-phase.js';
+import { journalBatches, type JournalPlan } from './journal-batches.js';
 import type { Violation } from './invariants.js';
 import type { LatencyRule } from '../helpers/s3-fault-proxy.js';
 
@@ -216,9 +221,27 @@ function moveVsCreate(kind: 'rename' | 'transfer') {
   });
 }
 
-function checkpointVs(other: 'cancel' | 'complete') {
-  const letter = other === 'cancel' ? 'd' : 'e';
-  return scenario(`PATCH checkpoint racing POST ${other}`, async (c) => {
+/**
+ * A journaled update: a first batch (out of order, and sent twice), then a batch that creates a
+ * resource and opens an operation it never ends — the one that races. Acknowledged, it must be
+ * committed with its operation pending.
+ */
+const RACE_JOURNAL = (prefix: string): JournalPlan => ({
+  steps: [
+    { kind: 'create', marker: `${prefix}-1` },
+    { kind: 'create', marker: `${prefix}-2` },
+    { kind: 'open', marker: `${prefix}-p` },
+  ],
+  batchSizes: [2, 3],
+  reversed: [0],
+  retry: 0,
+});
+
+/** A checkpoint, or a journal batch, of a running update racing its cancel or complete. */
+function stateWriteVs(mode: 'checkpoint' | 'journal', other: 'cancel' | 'complete', latency?: LatencyRule) {
+  const letter = { checkpoint: { cancel: 'd', complete: 'e' }, journal: { cancel: 'f', complete: 'g' } }[mode][other];
+  const what = mode === 'checkpoint' ? 'PATCH checkpoint' : 'PATCH journalentries';
+  return scenario(`${what} racing POST ${other}`, async (c) => {
     const ref = { org: ORG, project: PROJECT, stack: `${letter}${c.n}` };
     const S = stackApiPath(ref);
     const violations: Violation[] = [];
@@ -229,36 +252,103 @@ function checkpointVs(other: 'cancel' | 'complete') {
     if (!updateId) return { names: [ref], violations };
     upd.updateId = updateId;
     const U = `${S}/update/${updateId}`;
-    const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, body: {}, pod: c.podB });
+    const journalVersion = mode === 'journal' ? 1 : undefined;
+    const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, journalVersion, body: journalVersion ? { journalVersion } : {}, pod: c.podB });
     const token = (started.body as { token?: string } | undefined)?.token;
     if (!token) return { names: [ref], violations };
     await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podC });
     const auth = `update-token ${token}`;
-    const cp = (marker: string, api: ApiClient, pod: number) =>
-      api.call('PATCH', `${U}/checkpoint`, { kind: 'checkpoint', ref, updateId, marker, auth, body: dep(ref, marker), pod });
-    await cp(`${letter}${c.n}-1`, c.setup, c.podA);
+    const batches = journalBatches(RACE_JOURNAL(`${letter}${c.n}`), ref, []);
+    const write = (i: 0 | 1, api: ApiClient, pod: number, retry = false) => {
+      const marker = `${letter}${c.n}-${i + 1}`;
+      if (mode === 'checkpoint') return api.call('PATCH', `${U}/checkpoint`, { kind: 'checkpoint', ref, updateId, marker, auth, body: dep(ref, marker), pod });
+      const b = batches[i]!;
+      return api.call('PATCH', `${U}/journalentries`, { kind: 'journal', ref, updateId, auth, body: b.body, batch: retry ? { ...b.facts, retry } : b.facts, pod });
+    };
+    await write(0, c.setup, c.podA);
+    if (mode === 'journal') await write(0, c.setup, c.podC, true);
     const [patched, ended] = await race(
       c.offsetMs,
-      () => cp(`${letter}${c.n}-2`, c.r1, c.podA),
+      () => write(1, c.r1, c.podA),
       () =>
         other === 'cancel'
           ? c.r2.call('POST', `${U}/cancel`, { kind: 'cancel', ref, updateId, body: {}, pod: c.podB })
           : c.r2.call('POST', `${U}/complete`, { kind: 'complete', ref, updateId, auth, body: { status: 'succeeded' }, pod: c.podB }),
     );
     if (!acked(ended) && ended.status !== 403) {
-      violations.push({ invariant: `scenario-checkpoint-vs-${other}`, message: `${other} answered ${ended.status}`, ops: [patched, ended] });
+      violations.push({ invariant: `scenario-${mode}-vs-${other}`, message: `${other} answered ${ended.status}`, ops: [patched, ended] });
     }
     // The general invariants check the committed version against an acknowledged PATCH.
     return { names: [ref], violations };
-  });
+  }, latency);
 }
+
+/**
+ * Batches land late, so a seal and its listing can fall between a batch's lease check and its
+ * landing: the window where only the confirming read after landing keeps an unlisted batch from
+ * being acknowledged.
+ */
+const SLOW_BATCH_WRITES: LatencyRule = { probability: 0.5, minMs: 5, maxMs: 30, methods: ['PUT'], path: /\/journal\// };
+
+/**
+ * Two commits of one journaled update: `complete` on the pod that served its batches (its replay
+ * is warm) racing `cancel` on a pod that must replay from the bucket. Whichever seals second
+ * meets a sealed lease and may finish the commit itself (docs/design.md, "Commit"); the first
+ * commit's clean-up removes the batches meanwhile. A 5xx is wrong — `no-5xx` of the general
+ * invariants reports it — and every acknowledged batch must be in the committed version.
+ */
+const journalCompleteVsCancel = scenario(
+  'POST complete of a journaled update racing POST cancel of it on a cold pod',
+  async (c) => {
+    const ref = { org: ORG, project: PROJECT, stack: `h${c.n}` };
+    const S = stackApiPath(ref);
+    const violations: Violation[] = [];
+    const created = await c.setup.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podA });
+    if (!acked(created)) return { names: [ref], violations };
+    const upd = await c.setup.call('POST', `${S}/update`, { kind: 'update-create', ref, body: programRequest(false), pod: c.podA });
+    const updateId = (upd.body as { updateID?: string } | undefined)?.updateID;
+    if (!updateId) return { names: [ref], violations };
+    upd.updateId = updateId;
+    const U = `${S}/update/${updateId}`;
+    const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, journalVersion: 1, body: { journalVersion: 1 }, pod: c.podA });
+    const token = (started.body as { token?: string } | undefined)?.token;
+    if (!token) return { names: [ref], violations };
+    await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podA });
+    const auth = `update-token ${token}`;
+    const plan: JournalPlan = {
+      steps: [1, 2, 3, 4].map((i) => ({ kind: 'create' as const, marker: `h${c.n}-${i}` })),
+      batchSizes: [2, 2, 2, 2],
+      reversed: [],
+      retry: -1,
+    };
+    for (const b of journalBatches(plan, ref, [])) {
+      await c.setup.call('PATCH', `${U}/journalentries`, { kind: 'journal', ref, updateId, auth, body: b.body, batch: b.facts, pod: c.podA });
+    }
+    // The export replays the batches on pod A, so its commit needs no batch read.
+    await c.setup.call('GET', `${S}/export`, { kind: 'export', ref, pod: c.podA });
+    // Both may answer 200 (a cancel that meets the complete's seal finishes it and is done);
+    // the general invariants check the answers (no 5xx) and the committed version.
+    await race(
+      c.offsetMs,
+      () => c.r1.call('POST', `${U}/complete`, { kind: 'complete', ref, updateId, auth, body: { status: 'succeeded' }, pod: c.podA }),
+      () => c.r2.call('POST', `${U}/cancel`, { kind: 'cancel', ref, updateId, body: {}, pod: c.podB }),
+    );
+    return { names: [ref], violations };
+  },
+  // Reads of batches and writes of the commit's objects are slow: the cold pod is still
+  // reading batches when the warm one has committed and removes them.
+  { probability: 1, minMs: 30, maxMs: 60, methods: ['GET', 'PUT'], path: /\/(journal|checkpoints|history)\// },
+);
 
 export const SCENARIOS = {
   'delete-vs-create': deleteVsCreate,
   'rename-vs-create': moveVsCreate('rename'),
   'transfer-vs-create': moveVsCreate('transfer'),
-  'checkpoint-vs-cancel': checkpointVs('cancel'),
-  'checkpoint-vs-complete': checkpointVs('complete'),
+  'checkpoint-vs-cancel': stateWriteVs('checkpoint', 'cancel'),
+  'checkpoint-vs-complete': stateWriteVs('checkpoint', 'complete'),
+  'journal-vs-cancel': stateWriteVs('journal', 'cancel', SLOW_BATCH_WRITES),
+  'journal-vs-complete': stateWriteVs('journal', 'complete', SLOW_BATCH_WRITES),
+  'journal-complete-vs-cancel': journalCompleteVsCancel,
 } satisfies Record<string, Scenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -1,7 +1,8 @@
 /**
  * The seeded randomized workload: K clients loop over a small shared name space (so they race)
  * creating, deleting, renaming, transferring, importing, updating (full lifecycles, some
- * abandoned, some cancelled or completed while a checkpoint is in flight) and tagging stacks.
+ * abandoned, some cancelled or completed while a checkpoint or journal batch is in flight; about
+ * half of them journaled) and tagging stacks.
  *
  * Each client draws its whole next action from its own PRNG before running it, with a fixed
  * number of draws per action, so a seed fixes every client's sequence of actions; what the
@@ -10,7 +11,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../helpers/assertions.js';
 import { deployment, programRequest } from '../helpers/api.js';
-import { acked, stackApiPath, type ApiClient, type StackName } from './history.js';
+import { acked, stackApiPath, type ApiClient, type Op, type StackName } from './history.js';
+import { baseResources, journalBatches, planJournal, planMarkers, type JournalPlan, type PlannedBatch } from './journal-batches.js';
 
 export interface Namespace {
   orgs: string[];
@@ -31,7 +33,7 @@ export type Action =
   | { type: 'rename'; ref: StackName; to: StackName }
   | { type: 'transfer'; ref: StackName; to: StackName }
   | { type: 'import'; ref: StackName; marker: string }
-  | { type: 'update'; ref: StackName; markers: string[]; ending: Ending; gapMs: number; raceDelayMs: number }
+  | { type: 'update'; ref: StackName; markers: string[]; ending: Ending; gapMs: number; raceDelayMs: number; journal?: JournalPlan }
   | { type: 'cancel-active'; ref: StackName }
   | { type: 'tags'; ref: StackName; value: string }
   | { type: 'read'; ref: StackName };
@@ -85,13 +87,18 @@ export function planAction(rand: () => number, ns: Namespace, client: string, n:
       return { type, ref, marker: marker(0) };
     case 'update': {
       const count = 1 + Math.floor(d[3] * 3);
+      const markers = Array.from({ length: count }, (_, j) => marker(j + 1));
+      // d[7] is free in an update: below one half it journals, and seeds the journal's own draws
+      // (so the checkpoint lifecycles stay what they were for a seed).
+      const journal = d[7] < 0.5 ? planJournal(prng(Math.floor(d[7] * 2 ** 32)), markers, `${client}-${n}-p`) : undefined;
       return {
         type,
         ref,
-        markers: Array.from({ length: count }, (_, j) => marker(j + 1)),
+        markers: journal ? planMarkers(journal) : markers,
         ending: races ? pick(ENDINGS, d[4]) : pick(CALM_ENDINGS, d[4]),
         gapMs: Math.floor(d[5] * 200),
         raceDelayMs: Math.floor(d[6] * 25),
+        ...(journal && { journal }),
       };
     }
     case 'cancel-active':
@@ -159,23 +166,30 @@ async function runUpdate(api: ApiClient, a: Extract<Action, { type: 'update' }>)
   if (!acked(created) || !updateId) return;
   created.updateId = updateId;
   const U = `${S}/update/${updateId}`;
-  const started = await api.call('POST', U, { kind: 'update-start', ref, updateId, body: { tags: { 'pulumi:project': ref.project } } });
-  const token = (started.body as { token?: string } | undefined)?.token;
-  if (!acked(started) || !token) return;
+  const journalVersion = a.journal ? 1 : undefined;
+  const started = await api.call('POST', U, {
+    kind: 'update-start',
+    ref,
+    updateId,
+    journalVersion,
+    body: { tags: { 'pulumi:project': ref.project }, ...(journalVersion && { journalVersion }) },
+  });
+  const answer = started.body as { token?: string; journalVersion?: number } | undefined;
+  if (!acked(started) || !answer?.token) return;
   // While we hold the lease, the stack's `activeUpdate` names us: this read pins our incarnation.
   await api.call('GET', S, { kind: 'get', ref });
-  const auth = `update-token ${token}`;
-  const checkpoint = (marker: string) =>
-    api.call('PATCH', `${U}/checkpoint`, { kind: 'checkpoint', ref, updateId, marker, auth, body: dep(ref, marker) });
+  const auth = `update-token ${answer.token}`;
+  const complete = () => api.call('POST', `${U}/complete`, { kind: 'complete', ref, updateId, auth, body: { status: 'succeeded' } });
+  const cancel = () => api.call('POST', `${U}/cancel`, { kind: 'cancel', ref, updateId, body: {} });
+  // A journal answered with anything but 1 is flagged by the invariants; the update goes on with checkpoints.
+  const writes = a.journal && answer.journalVersion === 1 ? await journalWrites(api, a.journal, ref, U, updateId, auth) : checkpointWrites(api, a, U, updateId, auth);
   const racing = a.ending === 'cancel-race' || a.ending === 'complete-race';
-  const steady = racing ? a.markers.slice(0, -1) : a.markers;
-  for (const marker of steady) {
-    const res = await checkpoint(marker);
+  const steady = racing ? writes.slice(0, -1) : writes;
+  for (const write of steady) {
+    const res = await write();
     if (res.status >= 400 && res.status < 500) return; // lease lost: the CLI would stop here too
     if (a.gapMs > 0) await sleep(a.gapMs);
   }
-  const complete = () => api.call('POST', `${U}/complete`, { kind: 'complete', ref, updateId, auth, body: { status: 'succeeded' } });
-  const cancel = () => api.call('POST', `${U}/cancel`, { kind: 'cancel', ref, updateId, body: {} });
   switch (a.ending) {
     case 'complete':
       await complete();
@@ -184,12 +198,38 @@ async function runUpdate(api: ApiClient, a: Extract<Action, { type: 'update' }>)
       return; // the lease expires; the next update or import of the stack rolls it forward
     case 'cancel-race':
     case 'complete-race': {
-      const last = a.markers[a.markers.length - 1] as string;
+      const last = writes[writes.length - 1];
       const other = a.ending === 'cancel-race' ? cancel : complete;
-      await Promise.all([checkpoint(last), sleep(a.raceDelayMs).then(other)]);
+      await Promise.all([last?.(), sleep(a.raceDelayMs).then(other)]);
       return;
     }
   }
+}
+
+/** One request that writes the update's state; the lifecycle stops at a 4xx. */
+type StateWrite = () => Promise<Op>;
+
+function checkpointWrites(api: ApiClient, a: Extract<Action, { type: 'update' }>, U: string, updateId: string, auth: string): StateWrite[] {
+  return a.markers.map((marker) => () => api.call('PATCH', `${U}/checkpoint`, { kind: 'checkpoint', ref: a.ref, updateId, marker, auth, body: dep(a.ref, marker) }));
+}
+
+/**
+ * The journal batches of a plan. Replacing a base resource needs the base: the export while the
+ * update holds the lease and has journaled nothing is the version it started from. A planned
+ * retry sends the same batch again at once, as the CLI does after a lost answer.
+ */
+async function journalWrites(api: ApiClient, plan: JournalPlan, ref: StackName, U: string, updateId: string, auth: string): Promise<StateWrite[]> {
+  let base: ReturnType<typeof baseResources> = [];
+  if (plan.steps.some((s) => s.kind === 'replace')) {
+    const exported = await api.call('GET', `${stackApiPath(ref)}/export`, { kind: 'export', ref });
+    if (acked(exported)) base = baseResources(exported.body);
+  }
+  const send = (b: PlannedBatch, retry: boolean) =>
+    api.call('PATCH', `${U}/journalentries`, { kind: 'journal', ref, updateId, auth, body: b.body, batch: retry ? { ...b.facts, retry } : b.facts });
+  return journalBatches(plan, ref, base).map((b, i) => async () => {
+    const first = await send(b, false);
+    return i === plan.retry && !(first.status >= 400 && first.status < 500) ? send(b, true) : first;
+  });
 }
 
 export interface WorkloadOptions {

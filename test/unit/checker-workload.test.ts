@@ -32,4 +32,14 @@ describe('checker workload plan', () => {
     const endings = new Set(plan(7, 2000, false).flatMap((a) => (a.type === 'update' ? [a.ending] : [])));
     expect([...endings].sort()).to.deep.equal(['abandon', 'complete']);
   });
+
+  it('journals about half of the updates, with unique markers and every ending', () => {
+    const updates = plan(7, 2000).flatMap((a) => (a.type === 'update' ? [a] : []));
+    const journaled = updates.filter((a) => a.journal);
+    expect(journaled.length / updates.length).to.be.within(0.4, 0.6);
+    expect(new Set(journaled.map((a) => a.ending)).size).to.equal(4);
+    const steps = new Set(journaled.flatMap((a) => a.journal!.steps.map((s) => s.kind)));
+    expect([...steps].sort()).to.deep.equal(['close', 'create', 'open', 'replace']);
+    expect(journaled.some((a) => a.journal!.retry >= 0) && journaled.some((a) => a.journal!.reversed.length > 0)).to.equal(true);
+  });
 });
