@@ -67,7 +67,7 @@ export function buildServices(p: ServiceParts): Services {
   const cache = new ImmutableCache(p.cacheBytes ?? 64 * 1024 * 1024);
   p.metrics?.watchCache?.(() => cache.stats());
   const register = new MetaRegister(p.store);
-  const checkpoints = new Checkpoints(p.store, cache);
+  const checkpoints = new Checkpoints(p.store, cache, register);
   const secrets = new SecretsService(p.keyring, register);
   const stacks = new StackService(p.store, register, secrets, clock, p.logger);
   const mover = new StackMover(p.store, register, stacks, clock);

@@ -8,9 +8,11 @@ import { gzip } from 'node:zlib';
 import type { ObjectStore } from '../storage/object-store.js';
 import { getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, sequenceOfKey, type StackLoc } from '../storage/layout.js';
-import { cacheKeyOf, locOf, type StackMeta } from '../domain/stack-meta.js';
+import { cacheKeyOf, liveIncarnation, locOf, refOf, type StackMeta } from '../domain/stack-meta.js';
+import type { MetaRegister } from './meta-register.js';
+import { stackLabel } from '../domain/stack-label.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
-import { FulmarError } from '../domain/errors.js';
+import { conflict, FulmarError } from '../domain/errors.js';
 import { lastKey } from './json-objects.js';
 
 /**
@@ -33,6 +35,7 @@ export class Checkpoints {
   constructor(
     private readonly store: ObjectStore,
     private readonly cache: ImmutableCache,
+    private readonly register: MetaRegister,
   ) {}
 
   /** The deployment (UntypedDeployment JSON bytes) a committed version ended with. */
@@ -43,8 +46,11 @@ export class Checkpoints {
     const key = layout.checkpointKey(locOf(meta), version);
     return this.cache.getOrLoad(cacheKeyOf(meta, 'checkpoint', version), async () => {
       const got = await getOrUndefined(this.store, key);
-      if (!got) throw new FulmarError('internal', `version ${version} is committed but ${key} is missing from the bucket`);
-      return got.body;
+      if (got) return got.body;
+      // Swept with its incarnation: the stack was deleted (or replaced) after we read its register.
+      const now = await this.register.readRaw(refOf(meta));
+      if (liveIncarnation(now?.meta) !== (meta.incarnation ?? '')) throw conflict(`${stackLabel(refOf(meta))} was deleted or replaced meanwhile; please retry`);
+      throw new FulmarError('internal', `version ${version} is committed but ${key} is missing from the bucket`);
     });
   }
 
