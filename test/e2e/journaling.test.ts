@@ -214,11 +214,8 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
   /** Cancels the stack's running update the way an operator would. */
   const cancel = (run: Run) => t.session.ok(['cancel', '--yes', '--stack', run.full], { cwd: run.stack.workspace.workDir });
 
-  /**
-   * SIGKILLs the `pulumi up` whose arguments hold `marker`, and the processes it started (the
-   * dynamic provider, blocked at a gate, would otherwise outlive it): a crashed machine.
-   */
-  const killCli = (marker: string) => {
+  /** The `pulumi up` whose arguments hold `marker` and every process under it, CLI first. */
+  const processTree = (marker: string): number[] => {
     const rows = spawnSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
       .stdout.split('\n')
       .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
@@ -228,7 +225,17 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     expect(cli, `the running pulumi up (${marker})`).to.not.equal(undefined);
     const tree = [cli!.pid];
     for (let i = 0; i < tree.length; i++) tree.push(...rows.filter((r) => r.ppid === tree[i]).map((r) => r.pid));
-    for (const pid of tree) process.kill(pid, 'SIGKILL');
+    return tree;
+  };
+  /** SIGKILLs those of `pids` still alive. */
+  const killAll = (pids: number[]) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   };
 
   /** Access-log lines of every pod (killed ones too) that touched `run`'s updates. */
@@ -321,14 +328,18 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     const outcomes: Outcome[] = [];
     await oneByOne(async (run) => {
       await close('c0', 'c1', 'c2', 'c3');
-      const running = upOne(run, shapeFor(CANCELLED, RENAMED_GROUPS));
+      const marker = `cancel-${shortName(run)}`;
+      const running = upOne(run, shapeFor(CANCELLED, RENAMED_GROUPS), marker);
       await open('c0', 'c1');
       await waitFor(run, 'c0, c1 created and c2 creating', atGate(run, ['c0', 'c1'], 'c2'), running);
+      // A CLI whose update was cancelled exits without stopping its provider plugin.
+      const tree = processTree(marker);
       await cancel(run);
       const cancelled = JSON.stringify(await exportOf(run));
       await open('c2', 'c3');
       // Once its update is cancelled, the CLI cannot write anything more, so the up fails…
       outcomes.push(await running);
+      killAll(tree.slice(1));
       // …and nothing it did after the cancel reached the state.
       expect(JSON.stringify(await exportOf(run)), `${run.mode}: state after the cancelled up ended`).to.equal(cancelled);
     });
@@ -355,7 +366,8 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
       const running = upOne(run, shapeFor(KILLED, RENAMED_GROUPS), marker);
       await open('k0', 'k1');
       await waitFor(run, 'k0, k1 created and k2 creating', atGate(run, ['k0', 'k1'], 'k2'), running);
-      killCli(marker);
+      // The dynamic provider, blocked at the gate, would outlive its CLI: a crashed machine.
+      killAll(processTree(marker));
       outcomes.push(await running);
       const meta = (await t.api(stackPath(run.full))).body as { activeUpdate: string };
       expect(meta.activeUpdate, `${run.mode}: the dead update still holds the stack`).to.not.equal('');
