@@ -26,6 +26,8 @@ export interface Topology {
   api(path: string): Promise<{ status: number; body: unknown }>;
   /** Stops the embedded pod and starts it again on the same port and data folder. */
   restartEmbedded(): Promise<void>;
+  /** Starts cluster pod `i` again (after a kill) on the same port with the same settings. */
+  restartPod(i: number): Promise<void>;
   /** The tail of every pod's log, for a failing test's message. */
   logs(): Promise<string>;
   stop(): Promise<void>;
@@ -46,6 +48,7 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
   let pods: Pod[] = [];
   let proxy: Proxy | undefined;
   let url: string;
+  let podEnv: Record<string, string> = {};
   if (kind === 'cluster') {
     minio = await startMinio();
     const s3 = new URL(minio.endpoint);
@@ -60,6 +63,7 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
       // Small enough that the larger scenarios send byte-offset deltas, not only whole texts.
       FULMAR_DELTA_CUTOFF_BYTES: '4096',
     };
+    podEnv = env;
     pods = await Promise.all([1, 2, 3].map((i) => startPod(`pod${i}`, env, logDir)));
     proxy = await startProxy(pods.map((p) => p.url));
     url = proxy.url;
@@ -84,6 +88,11 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
       const old = pods[0] as Pod;
       await old.stop();
       pods[0] = await startPod('embedded-restarted', embeddedEnv(logDir, Number(new URL(old.url).port)), logDir);
+    },
+    async restartPod(i) {
+      const old = pods[i] as Pod;
+      await old.stop();
+      pods[i] = await startPod(`${old.name}-restarted`, { ...podEnv, PORT: new URL(old.url).port }, logDir);
     },
     async logs() {
       const tails = await Promise.all(

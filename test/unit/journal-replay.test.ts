@@ -205,6 +205,19 @@ describe('journal replay: refresh', () => {
     expect(d.features).to.deep.equal(['replaceWith']);
   });
 
+  it('after a refresh, property-dependency keys listing nothing disappear even when nothing was pruned', () => {
+    // rebuildDependencies (pkg/backend/journal.go) replaces every non-empty propertyDependencies
+    // map by one holding only the keys with a surviving URN, so `{"x": []}` becomes `{}` and is
+    // omitted. The CLI's own checkpoint after `pulumi refresh` has no such keys either (seen in
+    // test/e2e/journaling.test.ts, phase "refresh": every dynamic resource's
+    // `{"__provider":[],"key":[],…}` is absent from the checkpoint but kept by the replay).
+    const base = { resources: [res('a', { propertyDependencies: { x: [], y: [] } }), res('b', { propertyDependencies: { x: [] } })] };
+    const d = replay(base, { kind: 3, operationID: 1, removeOld: 0, state: res('a', { propertyDependencies: { x: [], y: [] }, outputs: { o: 1 } }) });
+    const [a, b] = d.deployment.resources as Record<string, unknown>[];
+    expect(a, 'the refreshed resource').not.to.have.property('propertyDependencies');
+    expect(b, 'a resource the refresh left alone').not.to.have.property('propertyDependencies');
+  });
+
   it('after a refresh, a resource whose parent is gone loses its parent', () => {
     const base = { resources: [res('p'), res('kid', { parent: urn('p') }), res('grandkid', { parent: urn('kid') })] };
     const d = replay(base, { kind: 3, operationID: 1, removeOld: 0 });

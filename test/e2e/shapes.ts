@@ -1,0 +1,121 @@
+/**
+ * A deterministic program described by data (a "shape"), so that two stacks can be driven through
+ * the same sequence of changes: dynamic-provider custom resources ("items") and components
+ * ("groups"), with the options a change needs (aliases, parents, dependsOn, delete-before-replace).
+ *
+ * The provider is controlled through files in one folder the test owns, which every provider
+ * process reads (they run in plugin processes, not in the test):
+ * - `gate-<name>`: an item with `gate` set does not finish its create until that file exists, so
+ *   the test decides exactly which creates have finished when it cancels or kills something;
+ *   the provider writes `at-<name>` when its create starts waiting (the CLI recorded the begin);
+ * - `probe`: what an item with `probe` set reports from `read`, so a refresh sees changed outputs.
+ */
+import fs from 'node:fs';
+import * as pulumi from '@pulumi/pulumi';
+import type { PulumiFn } from '@pulumi/pulumi/automation/index.js';
+
+export interface ItemSpec {
+  name: string;
+  label: string;
+  /** A change of key replaces the item (create-before-delete unless `deleteBeforeReplace`). */
+  key?: string;
+  deleteBeforeReplace?: boolean;
+  /** The name of a group to parent under. */
+  parent?: string;
+  /** Names of items registered earlier that this one waits for. */
+  dependsOn?: string[];
+  aliases?: { name?: string; noParent?: boolean }[];
+  /** Create waits for the file `gate-<gate>` (bounded, so an orphaned provider gives up). */
+  gate?: string;
+  /** Create fails, after its dependencies were created. */
+  fail?: boolean;
+  /** `read` reports the contents of the `probe` file as the output `observed`. */
+  probe?: boolean;
+}
+
+export interface GroupSpec {
+  name: string;
+  aliases?: { name: string }[];
+}
+
+export interface Shape {
+  groups?: GroupSpec[];
+  items: ItemSpec[];
+}
+
+interface ItemInputs {
+  name: string;
+  label: string;
+  key: string;
+  gate?: string;
+  fail?: boolean;
+  probe?: boolean;
+}
+
+const GATE_WAIT_MS = 120_000;
+
+class Item extends pulumi.dynamic.Resource {}
+
+/** The provider every item uses; `dir` is the folder of gate and probe files. */
+function itemProvider(dir: string): pulumi.dynamic.ResourceProvider {
+  return {
+    async create(inputs: ItemInputs) {
+      if (inputs.gate) {
+        const gate = `${dir}/gate-${inputs.gate}`; // not path.join: only whole modules serialize
+        fs.writeFileSync(`${dir}/at-${inputs.gate}`, '');
+        const deadline = Date.now() + GATE_WAIT_MS;
+        while (!fs.existsSync(gate)) {
+          if (Date.now() > deadline) throw new Error(`gate ${inputs.gate} never opened`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      if (inputs.fail) throw new Error(`${inputs.name} refuses to be created`);
+      return { id: `${inputs.name}-${inputs.key}`, outs: { ...inputs, size: inputs.label.length } };
+    },
+    async diff(_id, olds: ItemInputs, news: ItemInputs) {
+      const changed = (['label', 'key', 'probe'] as const).filter((k) => olds[k] !== news[k]);
+      return { changes: changed.length > 0, replaces: changed.includes('key') ? ['key'] : [] };
+    },
+    async update(_id, _olds: ItemInputs, news: ItemInputs) {
+      return { outs: { ...news, size: news.label.length } };
+    },
+    async read(id, props: ItemInputs & { observed?: string }) {
+      if (!props.probe) return { id, props };
+      return { id, props: { ...props, observed: fs.readFileSync(`${dir}/probe`, 'utf8').trim() } };
+    },
+  };
+}
+
+/** The program of `shape`; `dir` is the folder of gate and probe files (the same for every stack). */
+export function shapeProgram(shape: Shape, dir: string): PulumiFn {
+  return async () => {
+    const provider = itemProvider(dir);
+    const groups = new Map<string, pulumi.ComponentResource>();
+    for (const g of shape.groups ?? []) {
+      groups.set(g.name, new pulumi.ComponentResource('fulmar:test:Group', g.name, {}, { aliases: g.aliases }));
+    }
+    const items = new Map<string, Item>();
+    for (const spec of shape.items) {
+      const inputs: ItemInputs = {
+        name: spec.name,
+        label: spec.label,
+        key: spec.key ?? 'k0',
+        ...(spec.gate && { gate: spec.gate }),
+        ...(spec.fail && { fail: true }),
+        ...(spec.probe && { probe: true }),
+      };
+      const aliases = spec.aliases?.map((a) => ({
+        ...(a.name && { name: a.name }),
+        ...(a.noParent && { parent: pulumi.rootStackResource }),
+      }));
+      const item = new Item(provider, spec.name, { ...inputs, size: undefined }, {
+        parent: spec.parent ? groups.get(spec.parent) : undefined,
+        dependsOn: spec.dependsOn?.map((d) => items.get(d) as pulumi.Resource),
+        deleteBeforeReplace: spec.deleteBeforeReplace,
+        aliases,
+      });
+      items.set(spec.name, item);
+    }
+    return { labels: Object.fromEntries(shape.items.map((s) => [s.name, s.label])), count: items.size };
+  };
+}
