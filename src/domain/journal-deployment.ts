@@ -90,7 +90,9 @@ function pruneReferences(resources: readonly ResourceState[]): { pruned: Resourc
         const deps = Array.isArray(list) ? keep(list) : [];
         // Go appends per surviving URN, so a key with none left vanishes.
         if (deps.length) Object.defineProperty(after, key, { value: deps, enumerable: true, writable: true, configurable: true });
-        if (!Array.isArray(list) || deps.length !== list.length) changed = true;
+        // A key left with no URN vanishes even if its list was empty to begin with: Go rebuilds
+        // every non-empty map from the survivors, and omits empty lists when it serializes.
+        if (!Array.isArray(list) || deps.length !== list.length || deps.length === 0) changed = true;
       }
       if (changed) set('propertyDependencies', Object.keys(after).length ? after : undefined);
     }

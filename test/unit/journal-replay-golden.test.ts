@@ -12,11 +12,12 @@
  * - the id of a provider resource, and the id half of every `provider` reference
  *   (`<urn>::<id>`): the engine gives a default provider a random UUID when it creates it, so
  *   the steps that create one (the first `up`) get a different id in each run.
- * - property-dependency keys whose list is empty: after a refresh, `GenerateDeployment`
- *   (`rebuildDependencies`, pkg/backend/journal.go) rebuilds every `propertyDependencies` map
- *   from the URNs that survive, so a key listing nothing disappears; the checkpoint path prunes
- *   only when the refresh deleted something and otherwise keeps `"key": []`. Both mean "depends
- *   on nothing"; the replay follows GenerateDeployment (seen in 06-refresh-outputs).
+ * - property-dependency keys whose list is empty: when an update saw a refresh,
+ *   `GenerateDeployment` (`rebuildDependencies`, pkg/backend/journal.go) rebuilds every non-empty
+ *   `propertyDependencies` map from the URNs that survive, so a key listing nothing disappears —
+ *   also for resources the update touched after a rebuilt base state (`up --refresh`). The CLI's
+ *   checkpoint keeps `"key": []` there (08-up-refresh) and drops it after a plain refresh
+ *   (06-refresh-outputs). Both mean "depends on nothing"; the replay follows GenerateDeployment.
  * Nothing else is masked: resource ids, inputs, outputs, URNs, order, flags, parents and
  * dependencies come from a provider whose results depend only on its inputs, and both runs
  * execute one step at a time (`--parallel 1`), so the order does not depend on timing.
