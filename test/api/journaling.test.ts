@@ -126,15 +126,8 @@ describe('journaling', () => {
     });
 
     it('reads each batch from the bucket once per pod across exports, and a cold pod replays from the bucket', async () => {
-      const inner = new MemoryStore();
-      let batchReads = 0;
-      const counting = new HookStore(inner);
-      const store = Object.assign(Object.create(counting) as HookStore, {
-        get: (key: string) => {
-          if (key.includes('/journal/')) batchReads++;
-          return counting.get(key);
-        },
-      });
+      const store = new HookStore(new MemoryStore());
+      const reads = store.count('get', (key) => key.includes('/journal/'));
       const warm = new Client([makeApi(store).app]);
       const S = await newStack(warm, 'reads');
       const u = await start(warm, S, 1);
@@ -143,11 +136,11 @@ describe('journaling', () => {
         await warm.call('get', `${S}/export`);
         await warm.call('get', `${S}/export`);
       }
-      expect(batchReads, 'five batches, each read once by the warm pod').to.equal(5);
+      expect(reads.calls, 'five batches, each read once by the warm pod').to.equal(5);
       const cold = new Client([makeApi(store).app]);
       const seen = JSON.parse((await cold.call('get', `${S}/export`)).text).deployment.resources.length;
       expect(seen).to.equal(5);
-      expect(batchReads, 'the cold pod read the five batches once more').to.equal(10);
+      expect(reads.calls, 'the cold pod read the five batches once more').to.equal(10);
     });
 
     it('lets a commit that finds the batches already removed by another pod’s commit stand on that commit', async () => {

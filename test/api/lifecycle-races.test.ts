@@ -315,16 +315,9 @@ describe('lifecycle races (deterministic)', () => {
 
 describe('event polling', () => {
   it('reads each event batch from the bucket once per pod, however often the events are polled', async () => {
-    const inner = new MemoryStore();
-    let batchReads = 0;
-    const store = new HookStore(inner);
-    const counted = Object.assign(Object.create(store) as HookStore, {
-      get: (key: string) => {
-        if (key.includes('/events/')) batchReads++;
-        return store.get(key);
-      },
-    });
-    const api = new Client([makeApi(counted).app]);
+    const store = new HookStore(new MemoryStore());
+    const reads = store.count('get', (key) => key.includes('/events/'));
+    const api = new Client([makeApi(store).app]);
     const S = stackPath(org, project, 'ev');
     await api.call('post', `/api/stacks/${org}/${project}`, { stackName: 'ev' });
     const { id, ut } = await startUpdate(api, S);
@@ -336,6 +329,6 @@ describe('event polling', () => {
       const res = await api.call('get', `${S}/update/${id}/events`);
       expect(res.body.events).to.have.length(10);
     }
-    expect(batchReads, 'five batches, each read once').to.equal(5);
+    expect(reads.calls, 'five batches, each read once').to.equal(5);
   });
 });

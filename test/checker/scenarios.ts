@@ -237,25 +237,34 @@ const RACE_JOURNAL = (prefix: string): JournalPlan => ({
   retry: 0,
 });
 
+/**
+ * A fresh stack with a started update (created on pod A, started on `startPod`), or undefined when
+ * a step was not acknowledged (the round then checks only what happened).
+ */
+async function startedUpdate(c: Parameters<Parameters<typeof scenario>[1]>[0], ref: StackName, journalVersion: 1 | undefined, startPod: number) {
+  const S = stackApiPath(ref);
+  const created = await c.setup.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podA });
+  if (!acked(created)) return undefined;
+  const upd = await c.setup.call('POST', `${S}/update`, { kind: 'update-create', ref, body: programRequest(false), pod: c.podA });
+  const updateId = (upd.body as { updateID?: string } | undefined)?.updateID;
+  if (!updateId) return undefined;
+  upd.updateId = updateId;
+  const U = `${S}/update/${updateId}`;
+  const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, journalVersion, body: journalVersion ? { journalVersion } : {}, pod: startPod });
+  const token = (started.body as { token?: string } | undefined)?.token;
+  return token ? { S, U, updateId, token } : undefined;
+}
+
 /** A checkpoint, or a journal batch, of a running update racing its cancel or complete. */
 function stateWriteVs(mode: 'checkpoint' | 'journal', other: 'cancel' | 'complete', latency?: LatencyRule) {
   const letter = { checkpoint: { cancel: 'd', complete: 'e' }, journal: { cancel: 'f', complete: 'g' } }[mode][other];
   const what = mode === 'checkpoint' ? 'PATCH checkpoint' : 'PATCH journalentries';
   return scenario(`${what} racing POST ${other}`, async (c) => {
     const ref = { org: ORG, project: PROJECT, stack: `${letter}${c.n}` };
-    const S = stackApiPath(ref);
     const violations: Violation[] = [];
-    const created = await c.setup.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podA });
-    if (!acked(created)) return { names: [ref], violations };
-    const upd = await c.setup.call('POST', `${S}/update`, { kind: 'update-create', ref, body: programRequest(false), pod: c.podA });
-    const updateId = (upd.body as { updateID?: string } | undefined)?.updateID;
-    if (!updateId) return { names: [ref], violations };
-    upd.updateId = updateId;
-    const U = `${S}/update/${updateId}`;
-    const journalVersion = mode === 'journal' ? 1 : undefined;
-    const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, journalVersion, body: journalVersion ? { journalVersion } : {}, pod: c.podB });
-    const token = (started.body as { token?: string } | undefined)?.token;
-    if (!token) return { names: [ref], violations };
+    const running = await startedUpdate(c, ref, mode === 'journal' ? 1 : undefined, c.podB);
+    if (!running) return { names: [ref], violations };
+    const { S, U, updateId, token } = running;
     await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podC });
     const auth = `update-token ${token}`;
     const batches = journalBatches(RACE_JOURNAL(`${letter}${c.n}`), ref, []);
@@ -301,18 +310,10 @@ const journalCompleteVsCancel = scenario(
   'POST complete of a journaled update racing POST cancel of it on a cold pod',
   async (c) => {
     const ref = { org: ORG, project: PROJECT, stack: `h${c.n}` };
-    const S = stackApiPath(ref);
     const violations: Violation[] = [];
-    const created = await c.setup.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack }, pod: c.podA });
-    if (!acked(created)) return { names: [ref], violations };
-    const upd = await c.setup.call('POST', `${S}/update`, { kind: 'update-create', ref, body: programRequest(false), pod: c.podA });
-    const updateId = (upd.body as { updateID?: string } | undefined)?.updateID;
-    if (!updateId) return { names: [ref], violations };
-    upd.updateId = updateId;
-    const U = `${S}/update/${updateId}`;
-    const started = await c.setup.call('POST', U, { kind: 'update-start', ref, updateId, journalVersion: 1, body: { journalVersion: 1 }, pod: c.podA });
-    const token = (started.body as { token?: string } | undefined)?.token;
-    if (!token) return { names: [ref], violations };
+    const running = await startedUpdate(c, ref, 1, c.podA);
+    if (!running) return { names: [ref], violations };
+    const { S, U, updateId, token } = running;
     await c.setup.call('GET', S, { kind: 'get', ref, pod: c.podA });
     const auth = `update-token ${token}`;
     const plan: JournalPlan = {

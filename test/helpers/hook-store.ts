@@ -20,6 +20,7 @@ interface Hook {
 export class HookStore implements ObjectStore {
   readonly kind = 'hooked';
   private hooks: Hook[] = [];
+  private counters: { op: Op; match: Match; counter: { calls: number } }[] = [];
 
   constructor(readonly inner: ObjectStore) {}
 
@@ -45,6 +46,13 @@ export class HookStore implements ObjectStore {
     });
   }
 
+  /** Counts the calls that match, from now on (the count is read from the returned object). */
+  count(op: Op, match: Match): { calls: number } {
+    const counter = { calls: 0 };
+    this.counters.push({ op, match, counter });
+    return counter;
+  }
+
   get pending(): number {
     return this.hooks.length;
   }
@@ -56,6 +64,7 @@ export class HookStore implements ObjectStore {
   list = (options: ListOptions = {}) => this.call('list', options.prefix ?? '', undefined, () => this.inner.list(options));
 
   private async call<T>(op: Op, key: string, options: PutOptions | undefined, fn: () => Promise<T>): Promise<T> {
+    for (const c of this.counters) if (c.op === op && c.match(key, options)) c.counter.calls++;
     const before = this.take(op, key, options, 'before');
     if (before) await before.run();
     const result = await fn();
