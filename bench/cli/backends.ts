@@ -17,6 +17,7 @@ import type { MinioServer } from '../../test/helpers/minio.js';
 import { startPod, type Pod } from '../../test/helpers/pods.js';
 import { PulumiSession } from '../../test/helpers/pulumi.js';
 import type { Traffic } from '../../test/helpers/traffic.js';
+import { classify } from './kinds.js';
 import type { CountingProxy, Meter } from './meter.js';
 
 export const BACKEND_IDS = [
@@ -64,9 +65,18 @@ export interface Backend {
   /** The CLI's fully qualified name of stack `name` in project `project`. */
   stackName(project: string, name: string): string;
   sample(): Promise<Sample>;
+  /** Fulmar's server time by request kind between two epoch ms, from the pods' access logs. */
+  serverTime(from: number, to: number): Promise<Record<string, ServerTally> | undefined>;
   /** Fulmar's pods (none for DIY); their logs are in the round's folder. */
   pods: Pod[];
   stop(): Promise<void>;
+}
+
+export interface ServerTally {
+  requests: number;
+  /** Sum of the pods' `responseTime` (requests can overlap, so this can exceed the wall time). */
+  totalMs: number;
+  maxMs: number;
 }
 
 export interface RoundContext {
@@ -133,6 +143,7 @@ async function startFulmar(id: BackendId, ctx: RoundContext): Promise<Backend> {
         const [cli, bucket] = await Promise.all([balancer.traffic(), s3?.traffic()]);
         return { cli, bucket, podDiskBytes: fs ? await diskBytesWritten(pods) : undefined };
       },
+      serverTime: (from, to) => serverTime(pods, from, to),
       stop: stopAll,
     };
   } catch (err) {
@@ -177,6 +188,7 @@ async function startDiy(id: 'diy-file' | 'diy-s3' | 'floor', ctx: RoundContext):
       const traffic = await s3.traffic();
       return { cli: traffic, bucket: traffic };
     },
+    serverTime: async () => undefined,
     async stop() {
       await s3?.close().catch(() => undefined);
       await rm(session.home, { recursive: true, force: true });
@@ -195,4 +207,30 @@ async function diskBytesWritten(pods: Pod[]): Promise<number> {
     total += Number(m[1]);
   }
   return total;
+}
+
+/** The pods' access-log lines (pino-http, one JSON object a line) between `from` and `to`, by kind. */
+async function serverTime(pods: Pod[], from: number, to: number): Promise<Record<string, ServerTally>> {
+  // The logs reach their files through a pipe in this process: give the last lines a moment.
+  await new Promise((r) => setTimeout(r, 200));
+  const out: Record<string, ServerTally> = {};
+  for (const pod of pods) {
+    for (const line of (await readFile(pod.logFile, 'utf8')).split('\n')) {
+      if (!line.includes('"responseTime"')) continue;
+      let entry: { time?: string; req?: { method?: string; url?: string }; responseTime?: number };
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const at = Date.parse(entry.time ?? '');
+      if (!(at >= from && at <= to) || typeof entry.responseTime !== 'number') continue;
+      const kind = classify(entry.req?.method ?? '?', entry.req?.url ?? '') ?? 'other';
+      const t = (out[kind] ??= { requests: 0, totalMs: 0, maxMs: 0 });
+      t.requests++;
+      t.totalMs += entry.responseTime;
+      t.maxMs = Math.max(t.maxMs, entry.responseTime);
+    }
+  }
+  return out;
 }

@@ -25,6 +25,9 @@ type RunFn = (
 
 export interface CliRun<S> {
   wallMs: number;
+  /** Epoch ms of the command's start and end (to pick its lines out of the pods' logs). */
+  startedAt: number;
+  endedAt: number;
   /** Bytes the CLI (and the plugins it waited for) caused to be written to disk. */
   cliDiskBytes: number;
   before: S;
@@ -97,11 +100,13 @@ export class MeteredCli {
     if (!armed || !matches) return inner(args, cwd, { ...env, FULMAR_BENCH_TIMEOUT_S: '600' }, ...rest);
     const ioFile = join(this.dir, `io-${++this.ioSeq}.txt`);
     const before = await armed.sample();
+    const startedAt = Date.now();
     const start = process.hrtime.bigint();
     const out = await inner(args, cwd, { ...env, FULMAR_BENCH_IO_FILE: ioFile, FULMAR_BENCH_TIMEOUT_S: String(armed.timeoutS) }, ...rest);
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
+    const endedAt = Date.now();
     const after = await armed.sample();
-    armed.result = { wallMs, cliDiskBytes: await blocksWritten(ioFile), before, after };
+    armed.result = { wallMs, startedAt, endedAt, cliDiskBytes: await blocksWritten(ioFile), before, after };
     return out;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { startProxy, type Proxy } from '../../test/helpers/proxy.js';
 import { startFaultProxy, type FaultProxy } from '../../test/helpers/s3-fault-proxy.js';
+import { classify } from './kinds.js';
 import type { MeterReply, MeterRequest } from './meter.js';
 
 const proxies = new Map<number, Proxy | FaultProxy>();
@@ -13,13 +14,13 @@ let nextId = 1;
 async function handle(msg: MeterRequest): Promise<MeterReply['result']> {
   switch (msg.op) {
     case 'balancer': {
-      const p = await startProxy(msg.upstreams);
+      const p = await startProxy(msg.upstreams, { classify });
       proxies.set(nextId, p);
       return { handle: nextId++, url: p.url };
     }
     case 's3': {
       // No fault plan: the fault proxy forwards every request byte for byte and counts it.
-      const p = await startFaultProxy(msg.upstream);
+      const p = await startFaultProxy(msg.upstream, undefined, { classify });
       proxies.set(nextId, p);
       return { handle: nextId++, url: p.url };
     }

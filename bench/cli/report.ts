@@ -213,3 +213,30 @@ export function growthTable(ms: readonly Measurement[], backends: readonly Backe
   }
   return lines.length > 2 ? lines.join('\n') : '';
 }
+
+/**
+ * Where one command's bytes and server time went, for the measurement with the median wall time
+ * among the rounds: CLI → backend by API route, → bucket by kind of object, and the pods' own
+ * time per route (summed over requests that may overlap).
+ */
+export function breakdown(ms: readonly Measurement[], backend: BackendId, workload: WorkloadId, n: number): string | undefined {
+  const runs = ms.filter((m) => m.backend === backend && m.workload === workload && m.n === n).sort((a, b) => a.wallMs - b.wallMs);
+  const m = runs[Math.floor((runs.length - 1) / 2)];
+  if (!m) return undefined;
+  const tallies = (t: Record<string, { requests: number; bytes: number }> | undefined) =>
+    Object.entries(t ?? {})
+      .sort((a, b) => b[1].bytes - a[1].bytes || b[1].requests - a[1].requests)
+      .map(([k, v]) => `${k} ${v.requests}× ${bytes(v.bytes)}`)
+      .join('; ');
+  const lines = [`- ${BACKEND_LABELS[backend]}, ${workloadLabel(m)}, round ${m.round}: ${(m.wallMs / 1000).toFixed(1)} s`];
+  if (m.cli && backend !== 'diy-s3') lines.push(`  - CLI → Fulmar: ${tallies(m.cli.byKind)}`);
+  if (m.bucket) lines.push(`  - ${backend === 'diy-s3' ? 'CLI' : 'pods'} → bucket: ${tallies(m.bucket.byKind)}`);
+  if (m.server) {
+    const s = Object.entries(m.server)
+      .sort((a, b) => b[1].totalMs - a[1].totalMs)
+      .map(([k, v]) => `${k} ${v.requests}× Σ ${(v.totalMs / 1000).toFixed(1)} s (max ${(v.maxMs / 1000).toFixed(2)} s)`)
+      .join('; ');
+    lines.push(`  - server time: ${s}`);
+  }
+  return lines.join('\n');
+}

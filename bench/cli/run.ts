@@ -26,7 +26,7 @@ import { PULUMI_BINARY, pulumiVersion } from '../../test/helpers/pulumi.js';
 import { BACKEND_IDS, needsMinio, startBackend, type Backend, type BackendId } from './backends.js';
 import { MeteredCli } from './cli.js';
 import { Meter } from './meter.js';
-import { growthTable, printVerdicts, summarize, table, verdicts } from './report.js';
+import { breakdown, growthTable, printVerdicts, summarize, table, verdicts } from './report.js';
 import { measure, newStack, WORKLOAD_IDS, type Measurement, type Workbench, type WorkloadId } from './workloads.js';
 
 interface Options {
@@ -193,6 +193,11 @@ async function main(): Promise<void> {
   console.log(table(rows));
   const g = growthTable(all, o.backends);
   if (g) console.log(`\nGrowth of \`up\` time with N (time ∝ N^exponent):\n\n${g}`);
+  const maxN = Math.max(...o.ns);
+  const details = (['up', 'noop-up'] as const)
+    .flatMap((w) => (['journal-3pods', 'ckpt-3pods', 'journal-fs', 'diy-s3'] as const).map((b) => breakdown(all, b, w, maxN)))
+    .filter(Boolean);
+  if (details.length > 0) console.log(`\n## Where the bytes and the server time go (N=${maxN})\n\n${details.join('\n')}`);
   console.log(`\n## Targets\n\n${printVerdicts(vs)}`);
   console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 

@@ -7,7 +7,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LocalWorkspace, type Stack } from '@pulumi/pulumi/automation/index.js';
 import { trafficSince, type Traffic } from '../../test/helpers/traffic.js';
-import type { Backend, BackendId, Sample } from './backends.js';
+import type { Backend, BackendId, Sample, ServerTally } from './backends.js';
 import type { CliRun, MeteredCli } from './cli.js';
 import { blobs } from './program.js';
 
@@ -43,6 +43,8 @@ export interface Measurement {
   storeKind?: 'bucket' | 'disk';
   /** Disk writes of the CLI process and the plugins it waited for. */
   cliDiskBytes: number;
+  /** Fulmar's server time during the command, by request kind (from the pods' logs). */
+  server?: Record<string, ServerTally>;
   /** Compact JSON size of the exported deployment after the command (`up` only). */
   stateBytes?: number;
 }
@@ -132,6 +134,7 @@ export async function measure(wb: Workbench, backend: Backend, stack: Stack, wor
   const s = step(workload, n, wb.kb);
   const run = await wb.cli.measure(s.verb, () => backend.sample(), timeoutS(n, wb.kb), () => s.run(stack));
   const m = toMeasurement(wb.round, workload, n, backend.id, run);
+  m.server = await backend.serverTime(run.startedAt, run.endedAt);
   if (workload === 'up') {
     const exported = await stack.exportStack();
     m.stateBytes = Buffer.byteLength(JSON.stringify(exported.deployment));

@@ -6,7 +6,7 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { countBytes, countRequest, newTraffic, type Traffic } from './traffic.js';
+import { countRequest, newTraffic, type Classify, type Traffic } from './traffic.js';
 
 export interface Proxy {
   url: string;
@@ -19,7 +19,7 @@ export interface Proxy {
 
 const DOWN_FOR_MS = 5_000;
 
-export async function startProxy(upstreams: string[]): Promise<Proxy> {
+export async function startProxy(upstreams: string[], options: { classify?: Classify } = {}): Promise<Proxy> {
   const counts = new Map(upstreams.map((u) => [u, 0]));
   const downUntil = new Map<string, number>();
   const traffic = newTraffic();
@@ -62,9 +62,7 @@ export async function startProxy(upstreams: string[]): Promise<Proxy> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const method = req.method ?? 'GET';
-      countRequest(traffic, method);
-      countBytes(traffic, method, body.length);
+      countRequest(traffic, req.method ?? 'GET', req.url ?? '/', options.classify)(body.length);
       forward(req, res, body, 1);
     });
   });

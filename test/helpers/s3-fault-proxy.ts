@@ -18,7 +18,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from './assertions.js';
-import { countBytes, countRequest, newTraffic, type Traffic } from './traffic.js';
+import { countRequest, newTraffic, type Classify, type Traffic } from './traffic.js';
 
 export type FaultKind = 'latency' | 'slowdown' | 'cut-before' | 'cut-after';
 export const FAULT_KINDS: readonly FaultKind[] = ['latency', 'slowdown', 'cut-before', 'cut-after'];
@@ -65,7 +65,7 @@ export interface FaultProxy {
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
 /** The proxy in front of `upstream` (`http://host:port`), listening on 127.0.0.1. */
-export async function startFaultProxy(upstream: string, plan?: FaultPlan): Promise<FaultProxy> {
+export async function startFaultProxy(upstream: string, plan?: FaultPlan, options: { classify?: Classify } = {}): Promise<FaultProxy> {
   const target = new URL(upstream);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const counts: Record<FaultKind | 'forwarded', number> = { latency: 0, slowdown: 0, 'cut-before': 0, 'cut-after': 0, forwarded: 0 };
@@ -150,8 +150,8 @@ export async function startFaultProxy(upstream: string, plan?: FaultPlan): Promi
       up.pipe(res);
       up.once('error', () => res.destroy());
     });
-    countRequest(traffic, method);
-    req.on('data', (chunk: Buffer) => countBytes(traffic, method, chunk.length));
+    const countBody = countRequest(traffic, method, path, options.classify);
+    req.on('data', (chunk: Buffer) => countBody(chunk.length));
     req.pipe(out);
   };
 
