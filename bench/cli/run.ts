@@ -11,6 +11,8 @@
  *   --workloads a,b   subset of: up preview noop-up add-2 refresh export destroy
  *   --kb 16           payload per resource, in KB
  *   --keep            keep the round folders (pod logs, state) and print where they are
+ *   --max-minutes M   start no new step (one workload across all backends) after M minutes and
+ *                     report what ran; the default run has no limit
  *
  * Exit status 1 when a command failed or a sanity check did not hold; a missed target is a
  * finding printed in the summary, not a failure.
@@ -36,10 +38,11 @@ interface Options {
   workloads: WorkloadId[];
   kb: number;
   keep: boolean;
+  maxMinutes: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { ns: [100, 300, 600], rounds: 3, backends: [...BACKEND_IDS], workloads: [...WORKLOAD_IDS], kb: 16, keep: false };
+  const o: Options = { ns: [100, 300, 600], rounds: 3, backends: [...BACKEND_IDS], workloads: [...WORKLOAD_IDS], kb: 16, keep: false, maxMinutes: Infinity };
   const list = <T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] => {
     const items = (value ?? '').split(',').filter(Boolean);
     const bad = items.filter((i) => !allowed.includes(i as T));
@@ -60,6 +63,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === '--workloads') o.workloads = list(value(), WORKLOAD_IDS, 'workloads');
     else if (flag === '--kb') o.kb = positive(value(), 'kb');
     else if (flag === '--keep') o.keep = true;
+    else if (flag === '--max-minutes') o.maxMinutes = positive(value(), 'max-minutes');
     else throw new Error(`unknown option ${flag} (see the top of bench/cli/run.ts)`);
   }
   return o;
@@ -106,7 +110,17 @@ function order<T>(items: readonly T[], round: number): T[] {
   return round % 2 === 1 ? rotated.reverse() : rotated;
 }
 
-async function runRound(o: Options, cli: MeteredCli, meter: Meter, round: number, keepDirs: string[]): Promise<Measurement[]> {
+interface RunState {
+  /** Every measurement so far, pushed as it is taken: a failure or the time limit keeps them. */
+  results: Measurement[];
+  keepDirs: string[];
+  deadline: number;
+  /** Set when the time limit stopped the run; names the first step left out. */
+  truncated?: string;
+}
+
+async function runRound(o: Options, cli: MeteredCli, meter: Meter, round: number, state: RunState): Promise<void> {
+  const keepDirs = state.keepDirs;
   const dir = await mkdtemp(join(tmpdir(), `fulmar-bench-cli-r${round + 1}-`));
   if (o.keep) keepDirs.push(dir);
   else cleanups.push(() => rm(dir, { recursive: true, force: true }));
@@ -122,7 +136,12 @@ async function runRound(o: Options, cli: MeteredCli, meter: Meter, round: number
     cleanups.push(() => b.stop());
   }
   const wb: Workbench = { cli, kb: o.kb, round: round + 1 };
-  const results: Measurement[] = [];
+  const results = state.results;
+  const overTime = (step: string) => {
+    if (Date.now() < state.deadline) return false;
+    state.truncated = `round ${round + 1}, ${step}`;
+    return true;
+  };
   const stacks = new Map<Backend, Stack>();
   const maxN = Math.max(...o.ns);
   const progress = (m: Measurement) =>
@@ -131,6 +150,7 @@ async function runRound(o: Options, cli: MeteredCli, meter: Meter, round: number
   // `up` at every N on a fresh stack, the backends interleaved at each N.
   const upNs = o.workloads.includes('up') ? o.ns : [maxN];
   for (const n of upNs) {
+    if (overTime(`up N=${n}`)) return;
     for (const b of order(backends, round)) {
       const stack = await newStack(wb, b, `n${n}`, n);
       const m = await measure(wb, b, stack, 'up', n);
@@ -144,13 +164,13 @@ async function runRound(o: Options, cli: MeteredCli, meter: Meter, round: number
   // The rest on the largest stack, each workload across all backends before the next.
   for (const w of WORKLOAD_IDS) {
     if (w === 'up' || !o.workloads.includes(w)) continue;
+    if (overTime(w)) return;
     for (const b of order(backends, round)) {
       const m = await measure(wb, b, stacks.get(b) as Stack, w, maxN);
       results.push(m);
       progress(m);
     }
   }
-  return results;
 }
 
 async function main(): Promise<void> {
@@ -167,14 +187,14 @@ async function main(): Promise<void> {
   const meter = await Meter.start();
   cleanups.push(() => meter.stop());
   const cli = await MeteredCli.create(work);
-  const all: Measurement[] = [];
-  const keepDirs: string[] = [];
+  const state: RunState = { results: [], keepDirs: [], deadline: started + o.maxMinutes * 60_000 };
+  const all = state.results;
   let failure: unknown;
   try {
-    for (let r = 0; r < o.rounds; r++) {
+    for (let r = 0; r < o.rounds && !state.truncated; r++) {
       const depth = cleanups.length;
       try {
-        all.push(...(await runRound(o, cli, meter, r, keepDirs)));
+        await runRound(o, cli, meter, r, state);
       } finally {
         // Whatever the round left running goes before the next round (or the report).
         while (cleanups.length > depth) await (cleanups.pop() as () => Promise<unknown>)().catch(() => undefined);
@@ -189,7 +209,8 @@ async function main(): Promise<void> {
   const rows = summarize(all, WORKLOAD_IDS, o.backends);
   const vs = verdicts(rows, all, o.ns);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
-  console.log(`\n## Results (${o.rounds} round(s), ${minutes} min; medians; ratios are medians of same-round ratios)\n`);
+  const rounds = new Set(all.map((m) => m.round)).size;
+  console.log(`\n## Results (${rounds} round(s), ${minutes} min; medians; ratios are medians of same-round ratios)\n`);
   console.log(table(rows));
   const g = growthTable(all, o.backends);
   if (g) console.log(`\nGrowth of \`up\` time with N (time ∝ N^exponent):\n\n${g}`);
@@ -199,14 +220,15 @@ async function main(): Promise<void> {
     .filter(Boolean);
   if (details.length > 0) console.log(`\n## Where the bytes and the server time go (N=${maxN})\n\n${details.join('\n')}`);
   console.log(`\n## Targets\n\n${printVerdicts(vs)}`);
+  if (state.truncated) console.log(`\nstopped by --max-minutes ${o.maxMinutes} before ${state.truncated}`);
   console.log(`\nload average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 
   const outDir = join(repoRoot, 'bench', 'results');
   await mkdir(outDir, { recursive: true });
   const outFile = join(outDir, `cli-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  await writeFile(outFile, JSON.stringify({ options: o, machine: info, minutes: Number(minutes), measurements: all, rows, verdicts: vs }, null, 2));
+  await writeFile(outFile, JSON.stringify({ options: { ...o, maxMinutes: Number.isFinite(o.maxMinutes) ? o.maxMinutes : null }, machine: info, minutes: Number(minutes), truncated: state.truncated ?? null, measurements: all, rows, verdicts: vs }, null, 2));
   console.log(`raw results: ${outFile.replace(`${repoRoot}/`, '')}`);
-  if (keepDirs.length > 0) console.log(`kept: ${keepDirs.join(' ')}`);
+  if (state.keepDirs.length > 0) console.log(`kept: ${state.keepDirs.join(' ')}`);
   if (failure) {
     console.error(`\nFAILED: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
     process.exitCode = 1;
