@@ -6,19 +6,23 @@
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { countRequest, newTraffic, type Classify, type Traffic } from './traffic.js';
 
 export interface Proxy {
   url: string;
   /** Requests forwarded to each upstream, by upstream URL. */
   counts: Map<string, number>;
+  /** Client requests and their body bytes (each counted once, however many upstreams it tried). */
+  traffic: Traffic;
   close(): Promise<void>;
 }
 
 const DOWN_FOR_MS = 5_000;
 
-export async function startProxy(upstreams: string[]): Promise<Proxy> {
+export async function startProxy(upstreams: string[], options: { classify?: Classify } = {}): Promise<Proxy> {
   const counts = new Map(upstreams.map((u) => [u, 0]));
   const downUntil = new Map<string, number>();
+  const traffic = newTraffic();
   let next = 0;
 
   const pick = (): string | undefined => {
@@ -56,13 +60,18 @@ export async function startProxy(upstreams: string[]): Promise<Proxy> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => forward(req, res, Buffer.concat(chunks), 1));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      countRequest(traffic, req.method ?? 'GET', req.url ?? '/', options.classify)(body.length);
+      forward(req, res, body, 1);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    traffic,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -18,6 +18,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from './assertions.js';
+import { countRequest, newTraffic, type Classify, type Traffic } from './traffic.js';
 
 export type FaultKind = 'latency' | 'slowdown' | 'cut-before' | 'cut-after';
 export const FAULT_KINDS: readonly FaultKind[] = ['latency', 'slowdown', 'cut-before', 'cut-after'];
@@ -51,6 +52,11 @@ export interface FaultProxy {
   url: string;
   /** Faults injected so far, by kind, and requests relayed in full. */
   readonly counts: Record<FaultKind | 'forwarded', number>;
+  /**
+   * Requests sent upstream and their body bytes, by method: the PUT bytes are what reached the
+   * bucket. A request cut before forwarding or answered `SlowDown` by the proxy is not counted.
+   */
+  readonly traffic: Traffic;
   /** Replaces the plan (and reseeds); `undefined` forwards everything untouched. */
   setPlan(plan: FaultPlan | undefined): void;
   close(): Promise<void>;
@@ -59,10 +65,11 @@ export interface FaultProxy {
 const UPSTREAM_TIMEOUT_MS = 60_000;
 
 /** The proxy in front of `upstream` (`http://host:port`), listening on 127.0.0.1. */
-export async function startFaultProxy(upstream: string, plan?: FaultPlan): Promise<FaultProxy> {
+export async function startFaultProxy(upstream: string, plan?: FaultPlan, options: { classify?: Classify } = {}): Promise<FaultProxy> {
   const target = new URL(upstream);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const counts: Record<FaultKind | 'forwarded', number> = { latency: 0, slowdown: 0, 'cut-before': 0, 'cut-after': 0, forwarded: 0 };
+  const traffic = newTraffic();
   let current = plan;
   let rand = prng(plan?.seed ?? 0);
   const sockets = new Set<Socket>();
@@ -143,6 +150,8 @@ export async function startFaultProxy(upstream: string, plan?: FaultPlan): Promi
       up.pipe(res);
       up.once('error', () => res.destroy());
     });
+    const countBody = countRequest(traffic, method, path, options.classify);
+    req.on('data', (chunk: Buffer) => countBody(chunk.length));
     req.pipe(out);
   };
 
@@ -160,6 +169,7 @@ export async function startFaultProxy(upstream: string, plan?: FaultPlan): Promi
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
+    traffic,
     setPlan(next) {
       current = next;
       rand = prng(next?.seed ?? 0);
