@@ -55,6 +55,8 @@ export interface Sample {
   bucket?: Traffic;
   /** Bytes the filesystem-store pod handed to the disk (/proc/<pid>/io `write_bytes`). */
   podDiskBytes?: number;
+  /** CPU time (user + system) of all the pods so far (/proc/<pid>/stat). */
+  podCpuMs?: number;
 }
 
 export interface Backend {
@@ -141,7 +143,7 @@ async function startFulmar(id: BackendId, ctx: RoundContext): Promise<Backend> {
       pods,
       async sample() {
         const [cli, bucket] = await Promise.all([balancer.traffic(), s3?.traffic()]);
-        return { cli, bucket, podDiskBytes: fs ? await diskBytesWritten(pods) : undefined };
+        return { cli, bucket, podDiskBytes: fs ? await diskBytesWritten(pods) : undefined, podCpuMs: await cpuMs(pods) };
       },
       serverTime: (from, to) => serverTime(pods, from, to),
       stop: stopAll,
@@ -195,6 +197,21 @@ async function startDiy(id: 'diy-file' | 'diy-s3' | 'floor', ctx: RoundContext):
       if (tmpfsDir) await rm(tmpfsDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's CPU times (`getconf CLK_TCK`; 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** Sum of the pods' user + system CPU time: fields 14 and 15 of /proc/<pid>/stat, after the name. */
+async function cpuMs(pods: Pod[]): Promise<number> {
+  let ticks = 0;
+  for (const pod of pods) {
+    const stat = await readFile(`/proc/${pod.child.pid}/stat`, 'utf8');
+    // The name (field 2) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1000) / CLOCK_TICKS;
 }
 
 /** Sum of the pods' `write_bytes`: bytes whose pages they dirtied in the page cache (see bench/README.md). */

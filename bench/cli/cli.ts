@@ -2,8 +2,8 @@
  * The real pulumi CLI, metered. Each measured command runs as one CLI process under
  *
  *  - GNU time (`%O`: blocks the process and the children it waited for handed to the disk's page
- *    cache — Linux task I/O accounting's `write_bytes` in 512-byte units), which is how the
- *    benchmark measures what DIY `file://` writes; and
+ *    cache — Linux task I/O accounting's `write_bytes` in 512-byte units —, which is how the
+ *    benchmark measures what DIY `file://` writes; `%U %S`: their CPU time); and
  *  - coreutils `timeout`, which bounds the command and, on expiry, signals its whole process
  *    group (the CLI and its plugins), then SIGKILLs it 10 s later.
  *
@@ -30,6 +30,8 @@ export interface CliRun<S> {
   endedAt: number;
   /** Bytes the CLI (and the plugins it waited for) caused to be written to disk. */
   cliDiskBytes: number;
+  /** CPU time (user + system) of the CLI and the plugins it waited for. */
+  cliCpuMs: number;
   before: S;
   after: S;
 }
@@ -61,7 +63,7 @@ export class MeteredCli {
         '# The real CLI under GNU time (disk writes, when asked) and coreutils timeout (a bound).',
         'limit="${FULMAR_BENCH_TIMEOUT_S:-600}"',
         'if [ -n "$FULMAR_BENCH_IO_FILE" ]; then',
-        `  exec /usr/bin/time -f '%O' -o "$FULMAR_BENCH_IO_FILE" timeout -k 10 "$limit" "${PULUMI_BINARY}" "$@"`,
+        `  exec /usr/bin/time -f '%O %U %S' -o "$FULMAR_BENCH_IO_FILE" timeout -k 10 "$limit" "${PULUMI_BINARY}" "$@"`,
         'fi',
         `exec timeout -k 10 "$limit" "${PULUMI_BINARY}" "$@"`,
         '',
@@ -106,17 +108,18 @@ export class MeteredCli {
     const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
     const endedAt = Date.now();
     const after = await armed.sample();
-    armed.result = { wallMs, startedAt, endedAt, cliDiskBytes: await blocksWritten(ioFile), before, after };
+    armed.result = { wallMs, startedAt, endedAt, ...(await resourceUsage(ioFile)), before, after };
     return out;
   }
 }
 
-/** GNU time's `%O` is the last line of its output file (a failed command adds a line before it). */
-async function blocksWritten(file: string): Promise<number> {
+/** GNU time's `%O %U %S` is the last line of its output file (a failed command adds one before). */
+async function resourceUsage(file: string): Promise<{ cliDiskBytes: number; cliCpuMs: number }> {
   const text = await readFile(file, 'utf8');
   await rm(file, { force: true });
-  const last = text.trim().split('\n').pop() ?? '';
-  const blocks = Number(last);
-  if (!Number.isInteger(blocks)) throw new Error(`unexpected GNU time output: ${text}`);
-  return blocks * 512;
+  const [blocks, user, system] = (text.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  if (!Number.isInteger(blocks) || !Number.isFinite(user) || !Number.isFinite(system)) {
+    throw new Error(`unexpected GNU time output: ${text}`);
+  }
+  return { cliDiskBytes: (blocks as number) * 512, cliCpuMs: Math.round(((user as number) + (system as number)) * 1000) };
 }

@@ -228,7 +228,8 @@ export function breakdown(ms: readonly Measurement[], backend: BackendId, worklo
       .sort((a, b) => b[1].bytes - a[1].bytes || b[1].requests - a[1].requests)
       .map(([k, v]) => `${k} ${v.requests}× ${bytes(v.bytes)}`)
       .join('; ');
-  const lines = [`- ${BACKEND_LABELS[backend]}, ${workloadLabel(m)}, round ${m.round}: ${(m.wallMs / 1000).toFixed(1)} s`];
+  const cpu = `CPU: CLI and plugins ${(m.cliCpuMs / 1000).toFixed(1)} s${m.podCpuMs !== undefined ? `, pods ${(m.podCpuMs / 1000).toFixed(1)} s` : ''}`;
+  const lines = [`- ${BACKEND_LABELS[backend]}, ${workloadLabel(m)}, round ${m.round}: ${(m.wallMs / 1000).toFixed(1)} s; ${cpu}`];
   if (m.cli && backend !== 'diy-s3') lines.push(`  - CLI → Fulmar: ${tallies(m.cli.byKind)}`);
   if (m.bucket) lines.push(`  - ${backend === 'diy-s3' ? 'CLI' : 'pods'} → bucket: ${tallies(m.bucket.byKind)}`);
   if (m.server) {

@@ -216,7 +216,7 @@ async function main(): Promise<void> {
   if (g) console.log(`\nGrowth of \`up\` time with N (time ∝ N^exponent):\n\n${g}`);
   const maxN = Math.max(...o.ns);
   const details = (['up', 'noop-up'] as const)
-    .flatMap((w) => (['journal-3pods', 'ckpt-3pods', 'journal-fs', 'diy-s3'] as const).map((b) => breakdown(all, b, w, maxN)))
+    .flatMap((w) => (['journal-3pods', 'ckpt-3pods', 'journal-fs', 'diy-s3', 'floor'] as const).map((b) => breakdown(all, b, w, maxN)))
     .filter(Boolean);
   if (details.length > 0) console.log(`\n## Where the bytes and the server time go (N=${maxN})\n\n${details.join('\n')}`);
   console.log(`\n## Targets\n\n${printVerdicts(vs)}`);

@@ -43,6 +43,9 @@ export interface Measurement {
   storeKind?: 'bucket' | 'disk';
   /** Disk writes of the CLI process and the plugins it waited for. */
   cliDiskBytes: number;
+  /** CPU time of the CLI and the plugins it waited for, and of Fulmar's pods (summed). */
+  cliCpuMs: number;
+  podCpuMs?: number;
   /** Fulmar's server time during the command, by request kind (from the pods' logs). */
   server?: Record<string, ServerTally>;
   /** Compact JSON size of the exported deployment after the command (`up` only). */
@@ -144,7 +147,8 @@ export async function measure(wb: Workbench, backend: Backend, stack: Stack, wor
 
 function toMeasurement(round: number, workload: WorkloadId, n: number, backend: BackendId, run: CliRun<Sample>): Measurement {
   const { before, after } = run;
-  const m: Measurement = { round, workload, n, backend, wallMs: run.wallMs, cliDiskBytes: run.cliDiskBytes };
+  const m: Measurement = { round, workload, n, backend, wallMs: run.wallMs, cliDiskBytes: run.cliDiskBytes, cliCpuMs: run.cliCpuMs };
+  if (before.podCpuMs !== undefined && after.podCpuMs !== undefined) m.podCpuMs = after.podCpuMs - before.podCpuMs;
   if (before.cli && after.cli) m.cli = trafficSince(before.cli, after.cli);
   if (before.bucket && after.bucket) {
     m.bucket = trafficSince(before.bucket, after.bucket);
