@@ -85,7 +85,11 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
   });
   beforeEach(function () {
     // Each phase builds on the state the previous one left.
-    if (broken) this.skip();
+    if (broken) {
+      // Only after an earlier phase failed (the suite is already red): this phase has no known starting state.
+      console.log(`skipping "${this.currentTest?.title}": an earlier phase failed and left the stacks in no known state`);
+      this.skip();
+    }
   });
   afterEach(async function () {
     if (this.currentTest?.state !== 'failed' || !t) return;
