@@ -116,14 +116,8 @@ function describeBatch(b: BatchFacts): string {
   return `${b.retry ? 'retried ' : ''}entries ${b.first}–${b.last}${part('writes', b.markers)}${part('replaces', b.replaces)}${part('opens', b.begins)}${part('ends', b.ends)}`;
 }
 
-export interface CallOptions {
-  kind: OpKind;
-  ref?: StackName;
-  to?: StackName;
-  updateId?: string;
-  marker?: string;
-  batch?: BatchFacts;
-  journalVersion?: number;
+/** What a call records about itself is what its Op will say (see Op for each field). */
+export interface CallOptions extends Pick<Op, 'kind' | 'ref' | 'to' | 'updateId' | 'marker' | 'batch' | 'journalVersion'> {
   body?: unknown;
   /** Authorization header; the client's API token by default. */
   auth?: string;
