@@ -16,6 +16,7 @@ import type { UpdateAuthorizer } from './update-auth.js';
 import { isTerminal, type UpdateRecords } from './update-records.js';
 import { decodeJson, encodeJson, listAllKeys } from './json-objects.js';
 import { stackLabel } from '../domain/stack-label.js';
+import { trimEngineEvent } from '../domain/engine-event-trim.js';
 
 export interface EngineEvent {
   sequence: number;
@@ -40,7 +41,8 @@ export class EventService {
     const { snap } = await this.auth.authorizeRunning(ref, updateId, token);
     const loc = locOf(snap.meta);
     if (events.length === 0) return;
-    const sorted = [...events].sort((a, b) => a.sequence - b.sequence);
+    // Long property values are not kept in the log: the state holds them (engine-event-trim.ts).
+    const sorted = events.map(trimEngineEvent).sort((a, b) => a.sequence - b.sequence);
     const first = (sorted[0] as EngineEvent).sequence;
     const last = (sorted[sorted.length - 1] as EngineEvent).sequence;
     // Not created: the same batch, retried (the first copy stands).

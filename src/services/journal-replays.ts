@@ -22,6 +22,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Checkpoints } from './checkpoints.js';
 import { KeyedMutex } from '../storage/keyed-mutex.js';
 import { decodeJson, listAllKeys } from './json-objects.js';
+import { decodeJournalBatch } from './journal-batch-codec.js';
 
 /**
  * A batch listed a moment ago is gone: batches are removed only after their update's commit point,
@@ -145,7 +146,7 @@ export class JournalReplays {
     const all: JournalEntry[] = [];
     for (const key of keys) {
       const body = await this.batch(key);
-      all.push(...parseJournalEntries(decodeJson<unknown>(key, body)));
+      all.push(...parseJournalEntries(decodeJson<unknown>(key, decodeJournalBatch(body))));
     }
     return all;
   }

@@ -1,7 +1,7 @@
 /**
  * `PATCH …/journalentries` (pkg/backend/httpstate/client/client.go: SaveJournalEntries;
  * docs/design.md, "Journaling"). Each batch is one write-once object under the update, keyed by
- * its first and last sequence ids, acknowledged exactly like a checkpoint: only after it landed
+ * its first and last sequence ids (gzip: journal-batch-codec.ts), acknowledged exactly like a checkpoint: only after it landed
  * and the lease was found unsealed after that. The CLI sends one batch at a time and retries a
  * 5xx with the same batch, so a batch whose object holds the same bytes is a retry (200, no second
  * copy); the same sequence ids with other content are a conflict (409). Over the configured size
@@ -14,6 +14,7 @@ import { badRequest, conflict, FulmarError } from '../domain/errors.js';
 import { locOf } from '../domain/stack-meta.js';
 import { parseJournalEntries } from '../wire/journal-entry.js';
 import type { UpdateAuthorizer } from './update-auth.js';
+import { decodeJournalBatch, encodeJournalBatch } from './journal-batch-codec.js';
 
 export class JournalWriter {
   constructor(
@@ -38,9 +39,9 @@ export class JournalWriter {
         throw badRequest(`journal entries must carry distinct sequenceIDs from 1 to ${MAX_SEQUENCE}`);
       }
       const key = layout.updateJournalKey(loc, updateId, ids[0] as number, ids[ids.length - 1] as number);
-      if (!(await createOnce(this.store, key, raw))) {
-        const stored = await this.store.get(key);
-        if (!stored.body.equals(raw)) throw conflict(`journal entries ${ids[0]}–${ids[ids.length - 1]} of this update were already saved with different content`);
+      if (!(await createOnce(this.store, key, await encodeJournalBatch(raw)))) {
+        const stored = decodeJournalBatch((await this.store.get(key)).body);
+        if (!stored.equals(raw)) throw conflict(`journal entries ${ids[0]}–${ids[ids.length - 1]} of this update were already saved with different content`);
       }
     }
     await this.auth.confirmLease(ref, updateId, loc.incarnation);

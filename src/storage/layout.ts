@@ -54,9 +54,12 @@ export const layout = {
   updateEventsKey: (s: StackLoc, updateId: string, first: number, last: number) =>
     `${layout.objectsPrefix(s)}updates/${updateId}/events/${pad(first)}-${pad(last)}.json`,
   updateEventsPrefix: (s: StackLoc, updateId: string) => `${layout.objectsPrefix(s)}updates/${updateId}/events/`,
-  /** Journal batches of a journaled update, write-once, keyed by their first and last sequence ids. */
+  /**
+   * Journal batches of a journaled update, write-once, keyed by their first and last sequence ids;
+   * gzip-compressed JSON (src/services/journal-batch-codec.ts; batches written before that are `.json`).
+   */
   updateJournalKey: (s: StackLoc, updateId: string, first: number, last: number) =>
-    `${layout.objectsPrefix(s)}updates/${updateId}/journal/${pad(first)}-${pad(last)}.json`,
+    `${layout.objectsPrefix(s)}updates/${updateId}/journal/${pad(first)}-${pad(last)}.json.gz`,
   updateJournalPrefix: (s: StackLoc, updateId: string) => `${layout.objectsPrefix(s)}updates/${updateId}/journal/`,
 } as const;
 
