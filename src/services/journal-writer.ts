@@ -28,20 +28,25 @@ export class JournalWriter {
       throw new FulmarError('payload-too-large', `a journal batch of at most ${this.maxBatchBytes} bytes is accepted; send fewer entries`);
     }
     const entries = parseJournalEntries(parsed);
+    // Not necessarily in order: the CLI serializes entries concurrently before it queues them
+    // (pkg/backend/httpstate/journal/snapshot.go: AddJournalEntry); the replay sorts them.
+    const ids = entries.map((e) => e.sequenceID).sort((a, b) => a - b);
+    if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id === ids[i - 1]))) {
+      throw badRequest(`journal entries must carry distinct sequenceIDs from 1 to ${MAX_SEQUENCE}`);
+    }
+    // The register read and the compression are independent, so they run side by side; the
+    // batch is written only once the writer is known to hold an unsealed, journaled lease.
+    const compressed = ids.length > 0 ? encodeJournalBatch(raw) : undefined;
+    compressed?.catch(() => undefined); // awaited below, unless authorization fails first
     const { snap, lease } = await this.auth.authorizeWriter(ref, updateId, token);
     if (!lease.journal) throw badRequest('this update did not negotiate journaling; send checkpoints');
     const loc = locOf(snap.meta);
-    if (entries.length > 0) {
-      // Not necessarily in order: the CLI serializes entries concurrently before it queues them
-      // (pkg/backend/httpstate/journal/snapshot.go: AddJournalEntry); the replay sorts them.
-      const ids = entries.map((e) => e.sequenceID).sort((a, b) => a - b);
-      if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id === ids[i - 1]))) {
-        throw badRequest(`journal entries must carry distinct sequenceIDs from 1 to ${MAX_SEQUENCE}`);
-      }
-      const key = layout.updateJournalKey(loc, updateId, ids[0] as number, ids[ids.length - 1] as number);
-      if (!(await createOnce(this.store, key, await encodeJournalBatch(raw)))) {
+    if (compressed) {
+      const [first, last] = [ids[0] as number, ids[ids.length - 1] as number];
+      const key = layout.updateJournalKey(loc, updateId, first, last);
+      if (!(await createOnce(this.store, key, await compressed))) {
         const stored = decodeJournalBatch((await this.store.get(key)).body);
-        if (!stored.equals(raw)) throw conflict(`journal entries ${ids[0]}–${ids[ids.length - 1]} of this update were already saved with different content`);
+        if (!stored.equals(raw)) throw conflict(`journal entries ${first}–${last} of this update were already saved with different content`);
       }
     }
     await this.auth.confirmLease(ref, updateId, loc.incarnation);
