@@ -2,7 +2,7 @@
  * Benchmark 3 — delta vs verbatim checkpoint uploads. One update of a 200-resource stack saves
  * a checkpoint after each step, and each step changes one resource. The same sequence is sent
  * as `checkpointverbatim` bodies (baseline) and as `checkpointdelta` bodies (candidate: one edit
- * replacing the changed resource's JSON, as the CLI's diff sends it, protocol §5.3). The first
+ * replacing the changed resource's JSON, as the CLI's diff sends it, docs/protocol.md#delta-checkpoints). The first
  * save of an update is verbatim in both modes (no baseline yet), so both figures cover the saves
  * after it. Bytes are what the CLI puts on the wire (gzipped bodies); time is the server's, from
  * request arrival to the response's last byte.

@@ -1,5 +1,5 @@
 /**
- * Synthetic deployments shaped like the CLI's compact `untypedDeployment` text (protocol §5.3):
+ * Synthetic deployments shaped like the CLI's compact `untypedDeployment` text (docs/protocol.md#verbatim-checkpoints):
  * `{"version":3,"deployment":{"manifest":…,"resources":[…]}}`. Built from per-resource strings so
  * the byte span of every resource is known — a delta can then replace exactly one resource, as
  * the CLI's diff does when one resource changes. Tags hold non-ASCII text, so byte offsets and
@@ -54,7 +54,7 @@ export function deploymentText(count: number, revisionOf: (i: number) => number 
   return { text: Buffer.concat(parts), spans };
 }
 
-/** A `checkpointverbatim` body, key order as the CLI writes it (protocol §2.4.4). */
+/** A `checkpointverbatim` body, key order as the CLI writes it (docs/protocol.md#verbatim-checkpoints). */
 export function verbatimBody(text: Buffer, sequenceNumber: number): Buffer {
   return Buffer.concat([Buffer.from('{"version":3,"untypedDeployment":'), text, Buffer.from(`,"sequenceNumber":${sequenceNumber}}`)]);
 }
