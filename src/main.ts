@@ -14,9 +14,12 @@ import { resolveKeyring, verifyKeyring } from './services/master-keys.js';
 import { createApp } from './http/app.js';
 import { buildServices } from './services/build-services.js';
 import { listen, type RunningServer } from './http/server.js';
+import { HostWatch, resolvePublicUrl } from './http/host-watch.js';
 
 export interface Running {
   url: string;
+  /** FULMAR_PUBLIC_URL, or its default once the port is bound. */
+  publicUrl: string;
   stop(): Promise<void>;
 }
 
@@ -47,10 +50,18 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
     readyTimeoutMs: config.readyTimeoutMs,
     ready: async () => !draining && (await bucketReady()),
   });
-  const app = createApp(services, { trustProxy: config.trustProxy });
+  const hostWatch = new HostWatch(logger);
+  const app = createApp(services, { trustProxy: config.trustProxy, hostWatch });
   const server: RunningServer = await listen(app, config.host, config.port, logger);
+  const publicUrl = resolvePublicUrl(config.publicUrl, server.port);
+  hostWatch.use(publicUrl);
+  logger.info(
+    { publicUrl: publicUrl.url, publicUrlFrom: publicUrl.configured ? 'FULMAR_PUBLIC_URL' : 'default' },
+    `clients log in with: pulumi login ${publicUrl.url}`,
+  );
   return {
     url: server.url,
+    publicUrl: publicUrl.url,
     async stop() {
       draining = true;
       logger.info('draining');
