@@ -36,7 +36,7 @@ export const settings = {
   },
   FULMAR_DATA_DIR: {
     schema: z.string().min(1).default('./.fulmar'),
-    doc: 'Folder of the filesystem store (and of the generated master key in embedded mode).',
+    doc: 'Folder of the filesystem store (and of the generated master key and admin token in embedded mode).',
   },
   FULMAR_S3_URL: {
     schema: z.string().url().optional(),
@@ -62,7 +62,7 @@ export const settings = {
   FULMAR_STORAGE_RETRIES: { schema: int(0, 10).default(3), doc: 'Retries of an idempotent storage call that failed transiently.' },
   FULMAR_ADMIN_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
-    doc: 'Bootstrap site-admin API token (login `admin`). Secret.',
+    doc: 'Bootstrap site-admin API token (login `admin`). Secret. Unset: the embedded default keeps a generated one in `FULMAR_DATA_DIR/admin.token`; on a bucket, make the first token with `fulmar token create --user admin`.',
   },
   FULMAR_MASTER_KEYS: {
     schema: z.string().optional(),

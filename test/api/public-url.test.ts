@@ -1,6 +1,7 @@
 /**
  * One canonical URL (README.md#one-url): requests for another host are answered as usual, and each
- * such host is logged once per pod as a warning naming FULMAR_PUBLIC_URL.
+ * such host is logged once per pod as a warning naming FULMAR_PUBLIC_URL; a pod with no token at
+ * all adds the way to make the first one to its refusals.
  */
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
@@ -10,6 +11,7 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import { buildServices } from '../../src/services/build-services.js';
 import { createApp } from '../../src/http/app.js';
 import { HostWatch, resolvePublicUrl } from '../../src/http/host-watch.js';
+import { FIRST_TOKEN_COMMAND, OPERATOR } from '../../src/services/auth-service.js';
 import { ADMIN_TOKEN } from '../helpers/api.js';
 
 /** A logger whose JSON lines the test reads back. */
@@ -78,5 +80,34 @@ describe('the public URL', () => {
     expect((await request(app).get('/api/user').set('Host', '127.0.0.1:8080').set('Authorization', `token ${ADMIN_TOKEN}`)).status).to.equal(200);
     expect(warnings().map((w) => [w.host, w.publicUrl])).to.deep.equal([['127.0.0.1:8080', 'http://localhost:8080']]);
     expect(warnings()[0]!.msg).to.contain('(unset, so the default)');
+  });
+});
+
+describe('refusals while no token exists', () => {
+  it('say how to make the first token, until one exists', async () => {
+    const { app, services } = pod();
+    for (const auth of [undefined, 'token pul-nope', 'update-token x']) {
+      let r = request(app).get('/api/user');
+      if (auth) r = r.set('Authorization', auth);
+      const res = await r;
+      expect(res.status, auth).to.equal(401);
+      expect(res.body.code).to.equal(401);
+      expect(res.body.message).to.contain(`\`${FIRST_TOKEN_COMMAND}\``).and.contain('PULUMI_ACCESS_TOKEN');
+    }
+
+    const { tokenValue } = await services.auth.adminCreateToken(OPERATOR, 'alice', 'first');
+    const ok = await request(app).get('/api/user').set('Authorization', `token ${tokenValue}`);
+    expect(ok.status).to.equal(200);
+    expect(ok.body.githubLogin).to.equal('alice');
+    const refused = await request(app).get('/api/user').set('Authorization', 'token pul-nope');
+    expect(refused.status).to.equal(401);
+    expect(refused.body).to.deep.equal({ code: 401, message: 'Unauthorized: No credentials provided or are invalid.' });
+  });
+
+  it('never carry the advice when FULMAR_ADMIN_TOKEN is set', async () => {
+    const { app } = pod({ adminToken: ADMIN_TOKEN });
+    const res = await request(app).get('/api/user');
+    expect(res.status).to.equal(401);
+    expect(res.body).to.deep.equal({ code: 401, message: 'Unauthorized: No credentials provided or are invalid.' });
   });
 });
