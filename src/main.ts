@@ -4,19 +4,24 @@
  */
 import type { Config } from './config/config.js';
 import { redactConfig } from './config/config.js';
-import { createLogger } from './observability/logger.js';
+import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createObjectStore } from './storage/create-store.js';
 import { prepareBucket } from './storage/probe.js';
-import { lockDataDir } from './storage/data-dir-lock.js';
+import { DataDirInUse, lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
 import { bucketAnswers } from './storage/readiness.js';
 import { resolveKeyring, verifyKeyring } from './services/master-keys.js';
 import { createApp } from './http/app.js';
 import { buildServices } from './services/build-services.js';
 import { listen, type RunningServer } from './http/server.js';
+import { HostWatch, resolvePublicUrl, type PublicUrl } from './http/host-watch.js';
+import { AuthService, FIRST_TOKEN_ADVICE } from './services/auth-service.js';
+import { accessWithoutKeptToken, keepAdminToken, loginInstructions, type Access } from './services/admin-access.js';
 
 export interface Running {
   url: string;
+  /** FULMAR_PUBLIC_URL, or its default once the port is bound. */
+  publicUrl: string;
   stop(): Promise<void>;
 }
 
@@ -47,10 +52,20 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
     readyTimeoutMs: config.readyTimeoutMs,
     ready: async () => !draining && (await bucketReady()),
   });
-  const app = createApp(services, { trustProxy: config.trustProxy });
+  // The embedded default keeps an admin token of its own; anything else is told how to get one.
+  const access =
+    config.storage.kind === 'filesystem' && !config.adminToken
+      ? await keepAdminToken(config.dataDir, services.auth, logger)
+      : await accessWithoutKeptToken(config.adminToken, services.auth);
+  const hostWatch = new HostWatch(logger);
+  const app = createApp(services, { trustProxy: config.trustProxy, hostWatch });
   const server: RunningServer = await listen(app, config.host, config.port, logger);
+  const publicUrl = resolvePublicUrl(config.publicUrl, server.port);
+  hostWatch.use(publicUrl);
+  announceAccess(access, publicUrl, logger);
   return {
     url: server.url,
+    publicUrl: publicUrl.url,
     async stop() {
       draining = true;
       logger.info('draining');
@@ -60,4 +75,47 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
       logger.info('stopped');
     },
   };
+}
+
+/** The JSON log records where clients log in; the lines to paste go to stderr as plain text, apart from the logs. */
+function announceAccess(access: Access, publicUrl: PublicUrl, logger: Logger): void {
+  const fields = { publicUrl: publicUrl.url, publicUrlFrom: publicUrl.configured ? 'FULMAR_PUBLIC_URL' : 'default' };
+  if (access.kind === 'no-token-yet') logger.warn(fields, FIRST_TOKEN_ADVICE);
+  else logger.info({ ...fields, ...(access.kind === 'kept-token' && { tokenFile: access.file }) }, `clients log in with: pulumi login ${publicUrl.url}`);
+  process.stderr.write(loginInstructions(access, publicUrl.url));
+}
+
+/** What `fulmar token …` works with: the configured store, checked as a pod checks it, and the token service over it. */
+export interface TokenAdmin {
+  auth: AuthService;
+  publicUrl: string;
+  close(): Promise<void>;
+}
+
+export async function openTokenAdmin(config: Config, logger: Logger): Promise<TokenAdmin> {
+  if (config.storage.kind === 'memory') throw new Error('the memory store lives and dies inside one pod; token commands need the filesystem store or a bucket');
+  let lock: DataDirLock | undefined;
+  if (config.storage.kind === 'filesystem') {
+    try {
+      lock = await lockDataDir(config.dataDir);
+    } catch (err) {
+      if (!(err instanceof DataDirInUse)) throw err;
+      throw new Error(
+        `the data folder ${err.dataDir} is in use by process ${err.pid}, and the filesystem store serves one process: ` +
+          'stop it to run token commands on this folder, or manage tokens over HTTP (README, "Using it with the pulumi CLI")',
+      );
+    }
+  }
+  const store = createObjectStore(config, logger);
+  const close = async () => {
+    await store.close?.();
+    await lock?.release();
+  };
+  try {
+    await prepareBucket(store);
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { auth: new AuthService(store, config.adminToken), publicUrl: resolvePublicUrl(config.publicUrl, config.port).url, close };
 }

@@ -17,13 +17,26 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 export const settings = {
   PORT: { schema: int(0, 65535).default(8080), doc: 'TCP port to listen on (0 = any free port).' },
   FULMAR_HOST: { schema: z.string().min(1).default('0.0.0.0'), doc: 'Address to bind.' },
+  FULMAR_PUBLIC_URL: {
+    schema: z
+      .string()
+      .url()
+      .superRefine((value, ctx) => {
+        const problem = URL.canParse(value) ? publicUrlProblem(new URL(value)) : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((value) => value.replace(/\/+$/, ''))
+      .optional(),
+    shownDefault: '`http://localhost:<PORT>`',
+    doc: 'The one URL every client and the load balancer use (`pulumi login <it>`): printed at startup, and a request for another host is logged once per host. The CLI records it in each stack (see [One URL](#one-url)). The default fits the embedded default only; set it for anything shared.',
+  },
   FULMAR_STORAGE: {
     schema: z.enum(['filesystem', 's3', 'memory']).optional(),
     doc: 'Object store: `filesystem` (default), `s3` (default when FULMAR_S3_URL or FULMAR_S3_BUCKET is set), or `memory` (tests only; lost on exit).',
   },
   FULMAR_DATA_DIR: {
     schema: z.string().min(1).default('./.fulmar'),
-    doc: 'Folder of the filesystem store (and of the generated master key in embedded mode).',
+    doc: 'Folder of the filesystem store (and of the generated master key and admin token in embedded mode).',
   },
   FULMAR_S3_URL: {
     schema: z.string().url().optional(),
@@ -49,7 +62,7 @@ export const settings = {
   FULMAR_STORAGE_RETRIES: { schema: int(0, 10).default(3), doc: 'Retries of an idempotent storage call that failed transiently.' },
   FULMAR_ADMIN_TOKEN: {
     schema: z.string().min(16, 'must be at least 16 characters').optional(),
-    doc: 'Bootstrap site-admin API token (login `admin`). Secret.',
+    doc: 'Bootstrap site-admin API token (login `admin`). Secret. Unset: the embedded default keeps a generated one in `FULMAR_DATA_DIR/admin.token`; on a bucket, make the first token with `fulmar token create --user admin`.',
   },
   FULMAR_MASTER_KEYS: {
     schema: z.string().optional(),
@@ -106,6 +119,8 @@ export interface S3Config {
 export interface Config {
   port: number;
   host: string;
+  /** FULMAR_PUBLIC_URL without a trailing slash; undefined = `http://localhost:<bound port>`. */
+  publicUrl: string | undefined;
   storage:
     | { kind: 'filesystem'; dataDir: string }
     | { kind: 'memory' }
@@ -192,6 +207,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   return {
     port: e.PORT,
     host: e.FULMAR_HOST,
+    publicUrl: e.FULMAR_PUBLIC_URL,
     storage,
     dataDir: e.FULMAR_DATA_DIR,
     storageTimeoutMs: e.FULMAR_STORAGE_TIMEOUT_MS,
@@ -210,6 +226,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.FULMAR_TRUST_PROXY,
     metrics: e.FULMAR_METRICS,
   };
+}
+
+/**
+ * A login URL is a scheme and a host, perhaps a path; the CLI sends it back verbatim in every stack's
+ * secrets state (pkg/secrets/service/manager.go), so anything it could not use is refused here.
+ */
+function publicUrlProblem(url: URL): string | undefined {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
+  if (url.username || url.password) return 'must not carry credentials';
+  if (url.search || url.hash) return 'must not have a query or a fragment';
+  return undefined;
 }
 
 function parseKeyring(value: string | undefined, problems: string[]): Config['masterKeys'] {

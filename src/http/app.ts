@@ -12,6 +12,7 @@ import { bodyReader } from './middleware/body.js';
 import { discardUnreadBodies } from './middleware/unread-body.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { mountRoutes } from './mount-routes.js';
+import type { HostWatch } from './host-watch.js';
 import { opsRoutes } from './routes/ops.js';
 import { userRoutes } from './routes/user.js';
 import { orgRoutes } from './routes/orgs.js';
@@ -33,7 +34,13 @@ export function routeTable(s: Services): Route[] {
   ];
 }
 
-export function createApp(s: Services, options: { trustProxy?: boolean } = {}): Express {
+export interface AppOptions {
+  trustProxy?: boolean;
+  /** Warns about requests for hosts other than FULMAR_PUBLIC_URL's (README.md#one-url). */
+  hostWatch?: HostWatch;
+}
+
+export function createApp(s: Services, options: AppOptions = {}): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -52,6 +59,7 @@ export function createApp(s: Services, options: { trustProxy?: boolean } = {}): 
     auth: s.auth,
     readBody: bodyReader(s.maxBodyBytes),
     verifyUpdateToken: (ref, updateId, token) => s.updates.verifyToken(ref, updateId, token),
+    noteHost: options.hostWatch && ((headers) => options.hostWatch?.note(headers)),
   });
   app.use(notFoundHandler);
   app.use(errorHandler);

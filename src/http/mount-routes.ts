@@ -5,6 +5,7 @@
  * token lookup — its body is never buffered nor inflated (src/http/middleware/unread-body.ts
  * discards it).
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Express, RequestHandler } from 'express';
 import type { AuthService } from '../services/auth-service.js';
 import { authenticate } from './middleware/authenticate.js';
@@ -18,6 +19,8 @@ export interface MountDeps {
   readBody: BodyReader;
   /** Checks an update token against the update it names (throws 403), before the body is read. */
   verifyUpdateToken: (ref: StackRef, updateId: string, token: string) => Promise<void>;
+  /** Sees the headers of each request whose credential was accepted (src/http/host-watch.ts). */
+  noteHost?: (headers: IncomingHttpHeaders) => void;
 }
 
 export function mountRoutes(app: Express, routes: readonly Route[], deps: MountDeps): void {
@@ -36,6 +39,7 @@ function handle(route: RouteOf<Auth>, deps: MountDeps): RequestHandler {
     const credential = await authenticate(deps.auth, route.auth, req.headers);
     // An update token is checked against its update before any body byte is read, like an API token.
     if ('updateToken' in credential) await deps.verifyUpdateToken(stackRefOf(req), req.params.updateId as string, credential.updateToken);
+    if (route.auth !== 'none') deps.noteHost?.(req.headers);
     if (route.body !== 'none') await deps.readBody(req, res, route.body);
     await route.handler(req, res, credential);
   };

@@ -10,6 +10,8 @@ import { markAwaitingContinue } from './middleware/body.js';
 export interface RunningServer {
   server: Server;
   url: string;
+  /** The port actually bound (PORT=0 asks the system for one). */
+  port: number;
   /** Stops accepting, waits for in-flight requests up to `graceMs`, then closes the rest. */
   drain(graceMs: number): Promise<void>;
 }
@@ -38,6 +40,7 @@ export async function listen(app: Express, host: string, port: number, logger: L
   return {
     server,
     url,
+    port: boundPort,
     async drain(graceMs) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

@@ -42,6 +42,22 @@ export interface TokenRecord {
   indexed?: boolean;
 }
 
+/**
+ * Whoever holds the store's credentials acts as this principal (`fulmar token …`, the embedded
+ * default's first start): the site admin, as the bootstrap FULMAR_ADMIN_TOKEN would be.
+ */
+export const OPERATOR: Principal = Object.freeze({ login: ADMIN_LOGIN, name: 'Site administrator', siteAdmin: true, orgs: {} });
+
+/** The command that makes the first token where none exists (README.md#first-token-on-a-bucket). */
+export const FIRST_TOKEN_COMMAND = 'node dist/cli.js token create --user admin';
+
+/** Appended to a 401 while nobody can log in at all, so the first caller learns the way in. */
+export const FIRST_TOKEN_ADVICE =
+  `No API token exists yet and FULMAR_ADMIN_TOKEN is not set: create the first one, for the site admin, with ` +
+  `\`${FIRST_TOKEN_COMMAND}\` run with this server's configuration (in its container, say; with the filesystem ` +
+  `store, while the server is stopped — or just restart it: it then keeps an admin token in its data folder), ` +
+  `then give the token it prints to \`pulumi login\` as PULUMI_ACCESS_TOKEN.`;
+
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 const newTokenValue = () => `pul-${randomBytes(32).toString('hex')}`;
 
@@ -49,6 +65,8 @@ export class AuthService {
   private readonly cache = new LRUCache<string, Principal>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
   private readonly adminTokenHash: Buffer | undefined;
   private readonly owners: TokenOwners;
+  /** Whether the bucket held no token at all, and when that was read (AUTH_CACHE_TTL_MS). */
+  private noTokens: { value: Promise<boolean>; at: number } | undefined;
 
   constructor(
     private readonly store: ObjectStore,
@@ -88,6 +106,22 @@ export class AuthService {
       orgs: user.orgs,
       token: { id: record.id, description: record.description },
     };
+  }
+
+  /**
+   * FIRST_TOKEN_ADVICE while nobody can log in: no FULMAR_ADMIN_TOKEN and no stored token (a user
+   * without a token cannot log in either). One LIST per pod every AUTH_CACHE_TTL_MS at most, and
+   * only when a request was refused.
+   */
+  async firstTokenAdvice(): Promise<string | undefined> {
+    if (this.adminTokenHash) return undefined;
+    const now = Date.now();
+    if (!this.noTokens || now - this.noTokens.at > AUTH_CACHE_TTL_MS) {
+      const value = this.store.list({ prefix: layout.tokensPrefix(), maxKeys: 1 }).then((page) => page.objects.length === 0);
+      this.noTokens = { value, at: now };
+      value.catch(() => (this.noTokens = undefined));
+    }
+    return (await this.noTokens.value) ? FIRST_TOKEN_ADVICE : undefined;
   }
 
   async readUser(login: string): Promise<UserRecord | undefined> {
@@ -192,18 +226,25 @@ export class AuthService {
   }
 
   async createToken(actor: Principal, description: string, expires?: number) {
-    if (actor.login === ADMIN_LOGIN && !actor.token) {
-      // The bootstrap token's user has no record of its own until it needs one.
-      await this.mutateUser(ADMIN_LOGIN, (u) => (u.siteAdmin ? undefined : { ...u, name: 'Site administrator', siteAdmin: true }));
-    }
+    // The bootstrap token's user has no record of its own until it needs one.
+    if (actor.login === ADMIN_LOGIN && !actor.token) await this.ensureUser(ADMIN_LOGIN);
     return this.issueToken(actor.login, description, expires);
   }
 
   async adminCreateToken(actor: Principal, login: string, description: string) {
     if (!actor.siteAdmin) throw forbidden('creating tokens for other users requires a site admin');
     validateUserLogin(login);
-    if (!(await this.readUser(login))) await this.mutateUser(login, (u) => u);
+    await this.ensureUser(login);
     return this.issueToken(login, description);
+  }
+
+  /** Creates the user when absent; the reserved `admin` is always the site admin, so its tokens are too. */
+  private async ensureUser(login: string): Promise<void> {
+    if (login === ADMIN_LOGIN) {
+      await this.mutateUser(ADMIN_LOGIN, (u) => (u.siteAdmin ? undefined : { ...u, name: 'Site administrator', siteAdmin: true }));
+    } else if (!(await this.readUser(login))) {
+      await this.mutateUser(login, (u) => u);
+    }
   }
 
   private async issueToken(login: string, description: string, expires?: number) {
@@ -227,26 +268,36 @@ export class AuthService {
     };
     await this.owners.add(login, id);
     if (!(await createOnce(this.store, layout.tokenKey(id), encodeJson(record)))) throw conflict('token id collision; please retry');
+    this.noTokens = undefined;
     return { id, tokenValue };
   }
 
-  /** The caller's tokens, read through the owner index (at most MAX_TOKENS_PER_USER records). */
-  async listTokens(actor: Principal) {
-    const entries = await this.owners.list(actor.login, MAX_TOKENS_PER_USER);
+  /**
+   * A user's tokens — the caller's own, or anyone's for a site admin — read through the owner
+   * index (at most MAX_TOKENS_PER_USER records).
+   */
+  async listTokens(actor: Principal, login = actor.login) {
+    if (login !== actor.login) {
+      if (!actor.siteAdmin) throw forbidden("listing another user's tokens requires a site admin");
+      validateUserLogin(login);
+      if (!(await this.readUser(login))) throw notFound(`user '${login}' not found`);
+    }
+    const entries = await this.owners.list(login, MAX_TOKENS_PER_USER);
     const records = await Promise.all(
       entries.map(async (e) => {
         const record = (await readJson<TokenRecord>(this.store, layout.tokenKey(e.tokenId)))?.value;
-        if (!record && Date.now() - e.lastModified.getTime() > STALE_ENTRY_MS) await this.owners.remove(actor.login, e.tokenId);
+        if (!record && Date.now() - e.lastModified.getTime() > STALE_ENTRY_MS) await this.owners.remove(login, e.tokenId);
         return record;
       }),
     );
     return records
-      .filter((r): r is TokenRecord => !!r && r.login === actor.login)
+      .filter((r): r is TokenRecord => !!r && r.login === login)
       .sort((a, b) => b.createdAt - a.createdAt)
       .map((r) => ({ id: r.id, description: r.description, created: r.createdAt, expires: r.expiresAt, lastUsed: 0 }));
   }
 
-  async deleteToken(actor: Principal, id: string): Promise<void> {
+  /** Revokes a token of the caller's (any token, for a site admin); answers whose it was. */
+  async deleteToken(actor: Principal, id: string): Promise<{ login: string }> {
     if (!/^[a-f0-9]{64}$/.test(id)) throw notFound(`token '${id}' not found`);
     const got = await readJson<TokenRecord>(this.store, layout.tokenKey(id));
     if (!got || (got.value.login !== actor.login && !actor.siteAdmin)) throw notFound(`token '${id}' not found`);
@@ -254,6 +305,7 @@ export class AuthService {
     await this.store.delete(layout.tokenKey(id));
     await this.owners.remove(got.value.login, id);
     this.cache.clear();
+    return { login: got.value.login };
   }
 }
 

@@ -8,6 +8,20 @@ import { join } from 'node:path';
 
 export const LOCK_FILE = 'fulmar.lock';
 
+/** Another live process holds the folder. */
+export class DataDirInUse extends Error {
+  override readonly name = 'DataDirInUse';
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(
+      `the data folder ${dataDir} is in use by process ${pid}: the filesystem store serves one process; ` +
+        'use an S3 bucket (FULMAR_S3_URL) to run several pods',
+    );
+  }
+}
+
 export interface DataDirLock {
   release(): Promise<void>;
 }
@@ -34,10 +48,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
       if (Number.isInteger(owner) && owner !== process.pid && alive(owner)) {
-        throw new Error(
-          `the data folder ${dataDir} is in use by process ${owner}: the filesystem store serves one process; ` +
-            'use an S3 bucket (FULMAR_S3_URL) to run several pods',
-        );
+        throw new DataDirInUse(dataDir, owner);
       }
       await rm(file, { force: true }); // left behind by a process that is gone
     }

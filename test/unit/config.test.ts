@@ -55,6 +55,20 @@ describe('config', () => {
     }
   });
 
+  it('takes FULMAR_PUBLIC_URL without its trailing slash, and refuses one the CLI could not log in to', () => {
+    expect(loadConfig({}).publicUrl).to.equal(undefined);
+    expect(loadConfig({ FULMAR_PUBLIC_URL: 'https://fulmar.example.com/' }).publicUrl).to.equal('https://fulmar.example.com');
+    expect(loadConfig({ FULMAR_PUBLIC_URL: 'http://10.0.0.5:8080/pulumi' }).publicUrl).to.equal('http://10.0.0.5:8080/pulumi');
+    for (const [value, problem] of [
+      ['fulmar.example.com', /FULMAR_PUBLIC_URL/],
+      ['ftp://fulmar.example.com', /FULMAR_PUBLIC_URL: must start with http/],
+      ['https://me:pw@fulmar.example.com', /FULMAR_PUBLIC_URL: must not carry credentials/],
+      ['https://fulmar.example.com/?x=1', /FULMAR_PUBLIC_URL: must not have a query/],
+    ] as const) {
+      expect(() => loadConfig({ FULMAR_PUBLIC_URL: value }), value).to.throw(ConfigError, problem);
+    }
+  });
+
   it('rejects malformed keyrings', () => {
     expect(() => loadConfig({ FULMAR_MASTER_KEYS: 'k1:c2hvcnQ=' })).to.throw(ConfigError, /32 bytes/);
     expect(() => loadConfig({ FULMAR_MASTER_KEYS: `k1:${KEY},k1:${KEY}` })).to.throw(ConfigError, /twice/);

@@ -5,7 +5,7 @@
  * lease problems are answered 403 by the services instead.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { unauthorized } from '../../domain/errors.js';
+import { isFulmarError, unauthorized } from '../../domain/errors.js';
 import type { AuthService } from '../../services/auth-service.js';
 import type { Auth, Credentials } from '../route.js';
 
@@ -25,6 +25,17 @@ function credential(headers: IncomingHttpHeaders, scheme: 'token' | 'update-toke
   return value;
 }
 
+/**
+ * While no token exists at all, a refusal also says how to make the first one. The CLI drops a
+ * 401's message (docs/protocol.md#authentication), so this is for the person with curl; a failed
+ * look-up of the advice leaves the refusal as it was.
+ */
+async function withFirstTokenAdvice(auth: AuthService, err: unknown): Promise<unknown> {
+  if (!isFulmarError(err, 'unauthorized')) return err;
+  const advice = await auth.firstTokenAdvice().catch(() => undefined);
+  return advice ? unauthorized(`${err.message} ${advice}`) : err;
+}
+
 /** The credential a route declared, from the request headers; 401 when absent or invalid. */
 export async function authenticate<A extends Auth>(
   auth: AuthService,
@@ -33,7 +44,11 @@ export async function authenticate<A extends Auth>(
 ): Promise<Credentials[A]> {
   switch (kind) {
     case 'api-token':
-      return { principal: await auth.authenticate(credential(headers, 'token')) } as Credentials[A];
+      try {
+        return { principal: await auth.authenticate(credential(headers, 'token')) } as Credentials[A];
+      } catch (err) {
+        throw await withFirstTokenAdvice(auth, err);
+      }
     case 'update-token':
       return { updateToken: credential(headers, 'update-token') } as Credentials[A];
     default:
