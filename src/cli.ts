@@ -1,18 +1,21 @@
 #!/usr/bin/env node
 /**
  * `fulmar [serve]` runs a pod; `fulmar keygen` prints a fresh master-key entry for
- * FULMAR_MASTER_KEYS; `fulmar config` prints the effective configuration, secrets redacted.
- * This file only parses arguments; src/main.ts does the work.
+ * FULMAR_MASTER_KEYS; `fulmar config` prints the effective configuration, secrets redacted;
+ * `fulmar org create NAME` creates an org in the configured store. This file only parses
+ * arguments; src/main.ts and src/org-create.ts do the work.
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigError, loadConfig, redactConfig } from './config/config.js';
 import { createLogger } from './observability/logger.js';
 import { startFulmar } from './main.js';
+import { createOrgInStore } from './org-create.js';
 
-const USAGE = `usage: fulmar [serve | keygen [id] | config | help]
-  serve        run a Fulmar pod (default); configured by environment variables (see README)
-  keygen [id]  print a new master key entry for FULMAR_MASTER_KEYS
-  config       print the effective configuration with secrets redacted`;
+const USAGE = `usage: fulmar [serve | keygen [id] | config | org create NAME | help]
+  serve            run a Fulmar pod (default); configured by environment variables (see README)
+  keygen [id]      print a new master key entry for FULMAR_MASTER_KEYS
+  config           print the effective configuration with secrets redacted
+  org create NAME  create the organization NAME in the configured store (as the site admin)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -25,6 +28,8 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(process.env)), null, 2)}\n`);
       return 0;
+    case 'org':
+      return org(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -33,6 +38,27 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command '${command}'\n${USAGE}\n`);
       return 2;
+  }
+}
+
+async function org(args: string[]): Promise<number> {
+  const [sub, name, ...extra] = args;
+  if (sub !== 'create' || !name || extra.length > 0) {
+    process.stderr.write(`usage: fulmar org create NAME\n`);
+    return 2;
+  }
+  const config = loadConfig(process.env);
+  try {
+    const record = await createOrgInStore(config, createLogger('warn'), name);
+    process.stdout.write(`created organization '${record.name}'\n`);
+    return 0;
+  } catch (err) {
+    // A refusal (a taken or invalid name, a locked data folder) is the answer: its message alone.
+    if (err instanceof Error) {
+      process.stderr.write(`fulmar org create: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
   }
 }
 

@@ -14,6 +14,7 @@ import { requireRole, roleIn, visibleOrgs, type Principal } from '../domain/role
 import { stackLabel } from '../domain/stack-label.js';
 import { validateProjectName, validateStackName, validateTags } from '../domain/names.js';
 import type { SecretsService } from './secrets-service.js';
+import type { OrgService } from './org-service.js';
 import type { MetaRegister } from './meta-register.js';
 import { mapLimit } from './prefix-ops.js';
 
@@ -59,6 +60,7 @@ export class StackService {
     private readonly store: ObjectStore,
     private readonly register: MetaRegister,
     private readonly secrets: SecretsService,
+    private readonly orgs: OrgService,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -71,6 +73,7 @@ export class StackService {
   async create(principal: Principal, org: string, project: string, input: CreateStackInput) {
     const ref = { org, project: validateProjectName(project), stack: validateStackName(input.stackName) };
     requireRole(principal, org, 'member', `organization '${org}'`);
+    await this.orgs.require(org, principal);
     const tags = validateTags(input.tags ?? {});
     if (input.state !== undefined) validateInitialState(input.state);
     const exists = () => conflict(`Stack '${ref.stack}' already exists in project '${ref.project}' of organization '${org}'.`);

@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { Client, deployment, programRequest, stackPath, uniqueName } from '../helpers/api.js';
+import { Client, createOrgs, deployment, programRequest, stackPath, uniqueName } from '../helpers/api.js';
 
 export interface ApiFixture {
   apps: Express[];
@@ -26,6 +26,7 @@ export function describeApiSuite(name: string, setup: (ctx: Mocha.Context) => Pr
       this.timeout(60_000);
       fx = await setup(this);
       admin = new Client(fx.apps);
+      await createOrgs(admin, org, 'other-org');
     });
     after(async function () {
       this.timeout(30_000);

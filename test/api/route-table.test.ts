@@ -13,7 +13,7 @@ import { routeTable } from '../../src/http/app.js';
 import { mountRoutes } from '../../src/http/mount-routes.js';
 import type { Route } from '../../src/http/route.js';
 import { listen, type RunningServer } from '../../src/http/server.js';
-import { ADMIN_TOKEN, Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { ADMIN_TOKEN, Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
 /**
  * Counts the chunks every decompressor is fed while `fn` runs. body-parser inflates through
@@ -46,6 +46,7 @@ describe('route table', () => {
   const { app, services } = makeApi(new MemoryStore());
   const admin = new Client([app]);
   const org = 'acme';
+  before(() => createOrgs(admin, org, 'renew_lease'));
 
   describe('declarations', () => {
     const routes = routeTable(services);

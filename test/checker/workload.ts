@@ -250,11 +250,24 @@ export interface WorkloadOptions {
 export const MEMBER = 'alice';
 
 /**
+ * Creates the orgs of the name space (`POST /api/orgs`): stacks and members go only into orgs
+ * that exist. One that already exists is fine. False if the setup failed.
+ */
+export async function setupOrgs(admin: ApiClient, ns: Namespace = DEFAULT_NAMESPACE): Promise<boolean> {
+  for (const name of ns.orgs) {
+    const res = await admin.call('POST', '/api/orgs', { kind: 'setup', body: { name } });
+    if (!acked(res) && res.status !== 409) return false;
+  }
+  return true;
+}
+
+/**
  * Makes `alice` an admin of every org of the name space (admin: she may delete, rename and
  * transfer) and returns an API token of hers, so that half the clients are an ordinary user
  * rather than the site admin. Undefined if the setup failed.
  */
 export async function setupMember(admin: ApiClient, ns: Namespace = DEFAULT_NAMESPACE): Promise<string | undefined> {
+  if (!(await setupOrgs(admin, ns))) return undefined;
   for (const org of ns.orgs) {
     const res = await admin.call('PUT', `/api/orgs/${org}/members/${MEMBER}`, { kind: 'setup', body: { role: 'admin' } });
     if (!acked(res)) return undefined;
