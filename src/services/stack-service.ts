@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout, SYSTEM_PREFIX, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict } from '../domain/errors.js';
-import { isTombstone, leaseIsLive, META_SCHEMA, registerState, type StackMeta } from '../domain/stack-meta.js';
+import { isTombstone, leaseIsLive, locOf, META_SCHEMA, registerState, type StackMeta } from '../domain/stack-meta.js';
+import type { HistoryEntry } from '../domain/update-record.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../observability/logger.js';
 import { sweepStack } from './stack-sweep.js';
@@ -17,6 +18,7 @@ import type { SecretsService } from './secrets-service.js';
 import type { OrgService } from './org-service.js';
 import type { MetaRegister } from './meta-register.js';
 import { mapLimit } from './prefix-ops.js';
+import { readJson } from './json-objects.js';
 
 export const STACK_PAGE_SIZE = 100;
 /** Registers read per list request at most, so a selective tag filter cannot make one call unbounded. */
@@ -39,16 +41,20 @@ export interface ListFilter {
   continuationToken?: string;
 }
 
-/** apitype.Stack (sdk/go/common/apitype/stacks.go). */
-export function stackView(meta: StackMeta) {
+/**
+ * apitype.Stack (sdk/go/common/apitype/core.go). `activeUpdate` is the update holding the lease,
+ * else the last one that held it — `pulumi cancel` cancels that id, and says "never been updated"
+ * when it is empty (pkg/backend/httpstate/backend.go: CancelCurrentUpdate); `currentOperation`
+ * is present only while an update runs. `lastUpdateId` stands in for a register without one.
+ */
+export function stackView(meta: StackMeta, lastUpdateId = meta.lastUpdateId) {
   const lease = meta.lease;
   return {
     id: meta.stackId,
     orgName: meta.org,
     projectName: meta.project,
     stackName: meta.stack,
-    // `pulumi cancel` cancels this id (pkg/backend/httpstate/backend.go: CancelCurrentUpdate).
-    activeUpdate: lease?.updateId ?? '',
+    activeUpdate: lease?.updateId ?? lastUpdateId ?? '',
     ...(lease && { currentOperation: { kind: lease.kind, author: lease.author, started: lease.startedAt } }),
     tags: meta.tags,
     version: meta.version,
@@ -119,6 +125,15 @@ export class StackService {
   async get(principal: Principal, ref: StackRef) {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     return (await this.register.read(ref)).meta;
+  }
+
+  /** `GET S`: the stack as the CLI reads it (see stackView). */
+  async view(principal: Principal, ref: StackRef) {
+    const meta = await this.get(principal, ref);
+    if (meta.lease || meta.lastUpdateId !== undefined || meta.version === 0) return stackView(meta);
+    // A register from before `lastUpdateId`: the history entry of its latest version names it.
+    const entry = await readJson<HistoryEntry>(this.store, layout.historyKey(locOf(meta), meta.version));
+    return stackView(meta, entry?.value.updateId);
   }
 
   async projectExists(principal: Principal, org: string, project: string): Promise<boolean> {

@@ -144,7 +144,9 @@ export async function runAction(api: ApiClient, a: Action): Promise<void> {
       return runUpdate(api, a);
     case 'cancel-active': {
       const got = await api.call('GET', S, { kind: 'get', ref });
-      const active = (got.body as { activeUpdate?: string } | undefined)?.activeUpdate;
+      // `activeUpdate` also names the last update of an idle stack; `currentOperation` says one runs.
+      const body = got.body as { activeUpdate?: string; currentOperation?: unknown } | undefined;
+      const active = body?.currentOperation ? body.activeUpdate : undefined;
       if (acked(got) && active) await api.call('POST', `${S}/update/${active}/cancel`, { kind: 'cancel', ref, updateId: active, body: {} });
       return;
     }

@@ -1,0 +1,120 @@
+/**
+ * Every message the CLI prints from Fulmar is true: `pulumi cancel` on an idle stack
+ * (docs/protocol.md#stacks).
+ */
+import { expect } from 'chai';
+import { MemoryStore } from '../../src/storage/memory-store.js';
+import { layout } from '../../src/storage/layout.js';
+import { Client, createOrgs, deployment, makeApi, programRequest, stackPath, uniqueName } from '../helpers/api.js';
+
+type Res = { status: number; body: { code?: number; message?: string }; text: string };
+
+const expectError = (res: Res, status: number, message: string) => {
+  expect(res.status, res.text).to.equal(status);
+  expect(res.body).to.deep.equal({ code: status, message });
+};
+
+describe('honest answers', () => {
+  const store = new MemoryStore();
+  const admin = new Client([makeApi(store).app]);
+  const org = 'acme';
+  const project = 'p';
+  before(() => createOrgs(admin, org));
+
+  async function newStack(tags: Record<string, string> = {}) {
+    const stack = uniqueName('s');
+    expect((await admin.call('post', `/api/stacks/${org}/${project}`, { stackName: stack, tags })).status).to.equal(200);
+    return { stack, S: stackPath(org, project, stack), label: `stack '${org}/${project}/${stack}'` };
+  }
+
+  /** Runs one update to the end (create, start, checkpoint, complete); returns its id. */
+  async function update(S: string, stack: string, tags?: Record<string, string>) {
+    const id = (await admin.call('post', `${S}/update`, programRequest(false))).body.updateID as string;
+    const started = await admin.call('post', `${S}/update/${id}`, tags ? { tags } : {});
+    expect(started.status, started.text).to.equal(200);
+    const ut = { auth: `update-token ${started.body.token}` };
+    expect((await admin.call('patch', `${S}/update/${id}/checkpoint`, deployment(project, stack, 1), { ...ut, gzip: true })).status).to.equal(200);
+    expect((await admin.call('post', `${S}/update/${id}/complete`, { status: 'succeeded' }, ut)).status).to.equal(200);
+    return id;
+  }
+
+  describe('pulumi cancel (GET S, then POST …/update/{activeUpdate}/cancel)', () => {
+    it('names no update for a stack never updated, so the CLI says so truthfully', async () => {
+      const { S } = await newStack();
+      const got = await admin.call('get', S);
+      expect(got.body.activeUpdate).to.equal('');
+      expect(got.body).not.to.have.property('currentOperation');
+    });
+
+    it('names the last update of an idle stack, and refuses to cancel it with 409 saying it finished', async () => {
+      const { stack, S, label } = await newStack();
+      await update(S, stack);
+      const last = await update(S, stack);
+      const got = await admin.call('get', S);
+      expect(got.body).to.include({ activeUpdate: last, version: 2 });
+      expect(got.body).not.to.have.property('currentOperation');
+      expectError(
+        await admin.call('post', `${S}/update/${last}/cancel`),
+        409,
+        `Conflict: update '${last}' of ${label} already finished (succeeded); there is nothing to cancel`,
+      );
+      expect((await admin.call('get', S)).body.version, 'nothing changed').to.equal(2);
+    });
+
+    it('names an import as the last update too', async () => {
+      const { stack, S, label } = await newStack();
+      const imported = await admin.call('post', `${S}/import`, deployment(project, stack, 2), { gzip: true });
+      expect(imported.status, imported.text).to.equal(200);
+      expect((await admin.call('get', S)).body.activeUpdate).to.equal(imported.body.updateId);
+      expectError(
+        await admin.call('post', `${S}/update/${imported.body.updateId}/cancel`),
+        409,
+        `Conflict: update '${imported.body.updateId}' of ${label} already finished (succeeded); there is nothing to cancel`,
+      );
+    });
+
+    it('cancels a running update (200) once; the next cancel says it was cancelled', async () => {
+      const { S, label } = await newStack();
+      const id = (await admin.call('post', `${S}/update`, programRequest(false))).body.updateID as string;
+      expect((await admin.call('post', `${S}/update/${id}`, {})).status).to.equal(200);
+      const running = await admin.call('get', S);
+      expect(running.body.activeUpdate).to.equal(id);
+      expect(running.body.currentOperation).to.include({ kind: 'update', author: 'admin' });
+      const cancelled = await admin.call('post', `${S}/update/${id}/cancel`);
+      expect(cancelled.status, cancelled.text).to.equal(200);
+      expectError(
+        await admin.call('post', `${S}/update/${id}/cancel`),
+        409,
+        `Conflict: update '${id}' of ${label} already finished (cancelled); there is nothing to cancel`,
+      );
+      const idle = await admin.call('get', S);
+      expect(idle.body).to.include({ activeUpdate: id, version: 1 });
+      expect(idle.body).not.to.have.property('currentOperation');
+    });
+
+    it('refuses to cancel a preview that already completed (409)', async () => {
+      const { S, label } = await newStack();
+      const id = (await admin.call('post', `${S}/preview`, programRequest(true))).body.updateID as string;
+      const token = (await admin.call('post', `${S}/update/${id}`, {})).body.token as string;
+      expect((await admin.call('post', `${S}/update/${id}/complete`, { status: 'failed' }, { auth: `update-token ${token}` })).status).to.equal(200);
+      expectError(
+        await admin.call('post', `${S}/update/${id}/cancel`),
+        409,
+        `Conflict: update '${id}' of ${label} already finished (failed); there is nothing to cancel`,
+      );
+    });
+
+    it('finds the last update of a register written before lastUpdateId in its latest history entry', async () => {
+      const { stack, S } = await newStack();
+      const last = await update(S, stack);
+      const key = layout.metaKey({ org, project, stack });
+      const meta = JSON.parse((await store.get(key)).body.toString());
+      expect(meta.lastUpdateId).to.equal(last);
+      delete meta.lastUpdateId;
+      await store.put(key, Buffer.from(JSON.stringify(meta)));
+      const got = await admin.call('get', S);
+      expect(got.status, got.text).to.equal(200);
+      expect(got.body.activeUpdate).to.equal(last);
+    });
+  });
+});
