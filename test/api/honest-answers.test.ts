@@ -1,6 +1,6 @@
 /**
- * Every message the CLI prints from Fulmar is true: `pulumi cancel` on an idle stack
- * (docs/protocol.md#stacks).
+ * Every message the CLI prints from Fulmar is true: `pulumi cancel` on an idle stack, and export
+ * of a version that does not exist (docs/protocol.md#stacks, docs/protocol.md#state).
  */
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
@@ -115,6 +115,28 @@ describe('honest answers', () => {
       const got = await admin.call('get', S);
       expect(got.status, got.text).to.equal(200);
       expect(got.body.activeUpdate).to.equal(last);
+    });
+  });
+
+  describe('export of a version', () => {
+    it('answers 404 saying the version does not exist, and 400 to a version that is not a positive integer', async () => {
+      const { stack, S, label } = await newStack();
+      for (let i = 0; i < 3; i++) await update(S, stack);
+      expect((await admin.call('get', `${S}/export/3`)).status).to.equal(200);
+      expectError(await admin.call('get', `${S}/export/99`), 404, `Not Found: version 99 of ${label} does not exist; its latest version is 3`);
+      expectError(
+        await admin.call('get', `${S}/export/123456789012345678901`),
+        404,
+        `Not Found: version 123456789012345678901 of ${label} does not exist; its latest version is 3`,
+      );
+      for (const bad of ['abc', '0', '-1', '1.5', '01']) {
+        expectError(await admin.call('get', `${S}/export/${bad}`), 400, `Bad Request: version '${bad}' is not a positive integer`);
+      }
+    });
+
+    it('says a stack never updated has no versions', async () => {
+      const { S, label } = await newStack();
+      expectError(await admin.call('get', `${S}/export/1`), 404, `Not Found: version 1 of ${label} does not exist; it has no versions yet`);
     });
   });
 });
