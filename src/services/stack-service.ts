@@ -13,6 +13,7 @@ import type { Logger } from '../observability/logger.js';
 import { sweepStack } from './stack-sweep.js';
 import { requireRole, roleIn, visibleOrgs, type Principal } from '../domain/roles.js';
 import { stackLabel } from '../domain/stack-label.js';
+import { requireCliTagsUnchanged } from '../domain/cli-tags.js';
 import { validateProjectName, validateStackName, validateTags } from '../domain/names.js';
 import type { SecretsService } from './secrets-service.js';
 import type { OrgService } from './org-service.js';
@@ -142,10 +143,18 @@ export class StackService {
     return page.objects.length > 0 || page.commonPrefixes.length > 0;
   }
 
+  /**
+   * `PATCH S/tags`: the whole map replaces the stack's tags, except that the CLI's own `pulumi:`
+   * tags must come back unchanged (src/domain/cli-tags.ts) — checked against the tags this
+   * compare-and-swap replaces, so an update that changed them meanwhile is not undone.
+   */
   async setTags(principal: Principal, ref: StackRef, tags: Record<string, string>) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
     const valid = validateTags(tags);
-    await this.register.mutate(ref, ({ meta }) => ({ write: { ...meta, tags: valid }, result: undefined }));
+    await this.register.mutate(ref, ({ meta }) => {
+      requireCliTagsUnchanged(meta.tags, valid);
+      return { write: { ...meta, tags: valid }, result: undefined };
+    });
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
- * Every message the CLI prints from Fulmar is true: `pulumi cancel` on an idle stack, and export
- * of a version that does not exist (docs/protocol.md#stacks, docs/protocol.md#state).
+ * Every message the CLI prints from Fulmar is true: `pulumi cancel` on an idle stack, export of a
+ * version that does not exist, and the CLI's own `pulumi:` tags (docs/protocol.md#stacks,
+ * docs/protocol.md#state).
  */
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
@@ -137,6 +138,59 @@ describe('honest answers', () => {
     it('says a stack never updated has no versions', async () => {
       const { S, label } = await newStack();
       expectError(await admin.call('get', `${S}/export/1`), 404, `Not Found: version 1 of ${label} does not exist; it has no versions yet`);
+    });
+  });
+
+  describe("the CLI's own pulumi: tags (PATCH S/tags)", () => {
+    const cliTags = { 'pulumi:project': project, 'pulumi:runtime': 'nodejs' };
+    const why = "tags in the 'pulumi:' namespace are set by the pulumi CLI itself from the project, at stack creation and at each update";
+
+    it('keeps working when the stored pulumi: tags come back unchanged (`stack tag set` sends the whole map)', async () => {
+      const { S } = await newStack(cliTags);
+      const res = await admin.call('patch', `${S}/tags`, { ...cliTags, owner: 'team-a' });
+      expect(res.status, res.text).to.equal(204);
+      expect((await admin.call('get', S)).body.tags).to.deep.equal({ ...cliTags, owner: 'team-a' });
+      expect((await admin.call('patch', `${S}/tags`, cliTags)).status, '`stack tag rm owner`').to.equal(204);
+      expect((await admin.call('get', S)).body.tags).to.deep.equal(cliTags);
+    });
+
+    it('refuses to change one by hand (400, what `pulumi stack tag set pulumi:project foo` prints)', async () => {
+      const { S } = await newStack(cliTags);
+      expectError(
+        await admin.call('patch', `${S}/tags`, { ...cliTags, 'pulumi:project': 'foo' }),
+        400,
+        `Bad Request: tag 'pulumi:project' cannot be changed by hand (it is '${project}'): ${why}`,
+      );
+      expect((await admin.call('get', S)).body.tags).to.deep.equal(cliTags);
+    });
+
+    it('refuses to add one by hand (400)', async () => {
+      const { S } = await newStack(cliTags);
+      expectError(
+        await admin.call('patch', `${S}/tags`, { ...cliTags, 'pulumi:template': 'mine' }),
+        400,
+        `Bad Request: tag 'pulumi:template' cannot be set by hand: ${why}`,
+      );
+      const { S: bare } = await newStack();
+      expectError(await admin.call('patch', `${bare}/tags`, { 'pulumi:project': project }), 400, `Bad Request: tag 'pulumi:project' cannot be set by hand: ${why}`);
+    });
+
+    it('refuses to remove one by hand (400, `pulumi stack tag rm pulumi:runtime`)', async () => {
+      const { S } = await newStack(cliTags);
+      expectError(
+        await admin.call('patch', `${S}/tags`, { 'pulumi:project': project, owner: 'x' }),
+        400,
+        `Bad Request: tag 'pulumi:runtime' cannot be removed by hand: ${why}`,
+      );
+      expect((await admin.call('get', S)).body.tags).to.deep.equal(cliTags);
+    });
+
+    it('stores the tags the CLI sends at update start as they are, and takes them back unchanged after', async () => {
+      const { stack, S } = await newStack(cliTags);
+      const fresh = { 'pulumi:project': project, 'pulumi:runtime': 'python', 'pulumi:description': 'now described' };
+      await update(S, stack, fresh);
+      expect((await admin.call('get', S)).body.tags).to.deep.equal(fresh);
+      expect((await admin.call('patch', `${S}/tags`, { ...fresh, owner: 'b' })).status).to.equal(204);
     });
   });
 });

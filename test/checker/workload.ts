@@ -118,7 +118,9 @@ export async function runAction(api: ApiClient, a: Action): Promise<void> {
   const ref = a.ref;
   switch (a.type) {
     case 'create':
-      await api.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack } });
+      // With the tags the CLI sends at create (pkg/backend/stack.go: GetEnvironmentTagsForCurrentStack),
+      // so that the `tags` action below carries the stored `pulumi:` tags unchanged.
+      await api.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack, tags: { 'pulumi:project': ref.project } } });
       // Read it back at once: an acknowledged create must be visible (unless someone removed it).
       await api.call('GET', S, { kind: 'get', ref });
       return;

@@ -138,6 +138,10 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
     const after = JSON.parse(await t.session.ok(['stack', 'tag', 'ls', '--json', '--stack', full], { cwd }));
     expect(after).not.to.have.property('owner');
     expect(after['pulumi:project']).to.equal('proj');
+    // The CLI's own tags are not set by hand: the CLI prints Fulmar's 400.
+    const refused = await t.session.cli(['stack', 'tag', 'set', 'pulumi:project', 'foo', '--stack', full], { cwd });
+    expect(refused.code, refused.stdout).to.not.equal(0);
+    expect(refused.stderr).to.contain("[400] Bad Request: tag 'pulumi:project' cannot be changed by hand (it is 'proj')");
   });
 
   it('renames a stack, after which an up changes nothing', async () => {
