@@ -13,6 +13,7 @@ import { discardUnreadBodies } from './middleware/unread-body.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { mountRoutes } from './mount-routes.js';
 import { opsRoutes } from './routes/ops.js';
+import { notProvidedRoutes } from './routes/not-provided.js';
 import { userRoutes } from './routes/user.js';
 import { orgRoutes } from './routes/orgs.js';
 import { stackRoutes } from './routes/stacks.js';
@@ -24,6 +25,7 @@ import { secretsRoutes } from './routes/secrets.js';
 export function routeTable(s: Services): Route[] {
   return [
     ...opsRoutes(s),
+    ...notProvidedRoutes(),
     ...userRoutes(s),
     ...orgRoutes(s),
     ...stateRoutes(s),

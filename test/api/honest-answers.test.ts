@@ -1,7 +1,7 @@
 /**
  * Every message the CLI prints from Fulmar is true: `pulumi cancel` on an idle stack, export of a
- * version that does not exist, and the CLI's own `pulumi:` tags (docs/protocol.md#stacks,
- * docs/protocol.md#state).
+ * version that does not exist, features Fulmar does not provide, and the CLI's own `pulumi:` tags
+ * (docs/protocol.md#stacks, docs/protocol.md#state, docs/protocol.md#not-provided).
  */
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
@@ -138,6 +138,50 @@ describe('honest answers', () => {
     it('says a stack never updated has no versions', async () => {
       const { S, label } = await newStack();
       expectError(await admin.call('get', `${S}/export/1`), 404, `Not Found: version 1 of ${label} does not exist; it has no versions yet`);
+    });
+  });
+
+  describe('features Fulmar does not provide', () => {
+    const S = stackPath(org, project, 'dev');
+    const cases: [string, string, string][] = [
+      // `pulumi env ls`, `env get`, `env open` (pkg/cmd/esc/cli/client/client.go)
+      ['get', '/api/esc/environments', 'Pulumi ESC environments are not provided by Fulmar'],
+      ['get', `/api/esc/environments/${org}`, 'Pulumi ESC environments are not provided by Fulmar'],
+      ['post', `/api/esc/environments/${org}/yaml/open`, 'Pulumi ESC environments are not provided by Fulmar'],
+      ['get', `/api/preview/environments/${org}/proj/env`, 'Pulumi ESC environments are not provided by Fulmar'],
+      // `pulumi deployment settings get`, `deployment run` (client.go: getDeploymentPath)
+      ['get', `${S}/deployments/settings`, 'Pulumi Deployments are not provided by Fulmar'],
+      ['post', `${S}/deployments`, 'Pulumi Deployments are not provided by Fulmar'],
+      ['get', `/api/orgs/${org}/deployments`, 'Pulumi Deployments are not provided by Fulmar'],
+      // `pulumi policy ls`, `policy group ls` (client.go: listPolicyPacksPath, listPolicyGroupsPath)
+      ['get', `/api/orgs/${org}/policypacks`, 'Policy packs, policy groups and policy results are not provided by Fulmar'],
+      ['delete', `/api/orgs/${org}/policypacks/pack/versions/1`, 'Policy packs, policy groups and policy results are not provided by Fulmar'],
+      ['get', `/api/orgs/${org}/policygroups`, 'Policy packs, policy groups and policy results are not provided by Fulmar'],
+      // Insights, AI and Neo, resource search (client.go)
+      ['get', `/api/preview/insights/${org}/accounts`, 'Pulumi Insights account scans are not provided by Fulmar'],
+      ['post', '/api/ai/chat/preview', 'Pulumi AI and Neo are not provided by Fulmar'],
+      ['get', `/api/orgs/${org}/ai/summary`, 'Pulumi AI and Neo are not provided by Fulmar'],
+      ['get', `/api/preview/agents/${org}/tasks`, 'Pulumi AI and Neo are not provided by Fulmar'],
+      ['get', `/api/orgs/${org}/search/resourcesv2`, 'Resource search is not provided by Fulmar'],
+    ];
+
+    for (const [method, path, sentence] of cases) {
+      it(`answers ${method.toUpperCase()} ${path} with 404 "${sentence}"`, async () => {
+        expectError(await admin.call(method as 'get', path, method === 'get' || method === 'delete' ? undefined : {}), 404, `Not Found: ${sentence}`);
+      });
+    }
+
+    it('gives the same answer without a credential or with an unknown one', async () => {
+      for (const auth of ['', 'token not-a-token']) {
+        expectError(await admin.call('get', '/api/esc/environments', undefined, { auth }), 404, 'Not Found: Pulumi ESC environments are not provided by Fulmar');
+      }
+    });
+
+    it('leaves the routes Fulmar serves, and a stack named like a feature, alone', async () => {
+      expect((await admin.call('post', `/api/stacks/${org}/${project}`, { stackName: 'deployments' })).status).to.equal(200);
+      expect((await admin.call('get', stackPath(org, project, 'deployments'))).body.stackName).to.equal('deployments');
+      expect((await admin.call('get', `/api/orgs/${org}/members`)).status).to.equal(200);
+      expectError(await admin.call('get', '/api/nothing-here'), 404, 'Not Found: no route for GET /api/nothing-here');
     });
   });
 

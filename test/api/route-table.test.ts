@@ -51,9 +51,11 @@ describe('route table', () => {
   describe('declarations', () => {
     const routes = routeTable(services);
 
-    it('leaves only the probes and metrics unauthenticated', () => {
-      const open = routes.filter((r) => r.auth === 'none').map((r) => r.path).sort();
-      expect(open).to.deep.equal(['/healthz', '/readyz']);
+    it('leaves only the probes, metrics and the answers about features Fulmar lacks unauthenticated', () => {
+      const open = routes.filter((r) => r.auth === 'none');
+      expect(open.filter((r) => r.method !== 'all').map((r) => r.path).sort()).to.deep.equal(['/healthz', '/readyz']);
+      // The rest answer every caller the same 404 (src/http/routes/not-provided.ts).
+      for (const r of open.filter((x) => x.method === 'all')) expect(r.path, r.path).to.match(/^\/api\/.*\{\/\*rest\}$/);
     });
 
     it('gives the update token to exactly the calls the CLI makes with it (client.go: updateAccessToken)', () => {
