@@ -92,6 +92,7 @@ export async function deltaUploads(): Promise<Row[]> {
   const steps = buildSteps();
   const pod = await startPod(new MemoryStore(), 64 * 1024 * 1024);
   try {
+    await pod.call('POST', '/api/orgs', { body: Buffer.from('{"name":"acme"}') }); // stacks go only into existing orgs
     await pod.call('POST', '/api/stacks/acme/bench', { body: Buffer.from('{"stackName":"delta"}') });
     await runUpdate(pod, steps, 'verbatim'); // warm-up, both paths
     await runUpdate(pod, steps, 'delta');

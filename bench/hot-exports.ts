@@ -32,6 +32,7 @@ export async function hotExports(): Promise<Row[]> {
   const hot = await startPod(store, 256 * 1024 * 1024);
   try {
     const { text } = deploymentText(RESOURCES);
+    await cold.call('POST', '/api/orgs', { body: Buffer.from('{"name":"acme"}') }); // stacks go only into existing orgs
     await cold.call('POST', '/api/stacks/acme/bench', { body: Buffer.from('{"stackName":"dev"}') });
     await cold.call('POST', `${S}/import`, { body: gzipSync(text), gzipped: true });
     // Both pods must serve exactly the imported bytes, compressed or not, before anything is timed.

@@ -26,6 +26,7 @@ interface Org {
 async function orgWith(count: number): Promise<Org> {
   const store = new CountingStore(new MemoryStore());
   const pod = await startPod(store, 64 * 1024 * 1024);
+  await pod.call('POST', '/api/orgs', { body: Buffer.from('{"name":"acme"}') }); // stacks go only into existing orgs
   for (let i = 0; i < count; i++) {
     await pod.call('POST', '/api/stacks/acme/many', { body: Buffer.from(`{"stackName":"s${String(i).padStart(5, '0')}"}`) });
   }

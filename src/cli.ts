@@ -1,28 +1,31 @@
 #!/usr/bin/env node
 /**
  * `fulmar [serve]` runs a pod; `fulmar token …` mints, lists and revokes API tokens in the
- * configured store; `fulmar keygen` prints a fresh master-key entry for FULMAR_MASTER_KEYS;
- * `fulmar config` prints the effective configuration, secrets redacted. This file only parses
- * arguments and prints; src/main.ts and the services do the work.
+ * configured store; `fulmar org create NAME` creates an org there; `fulmar keygen` prints a fresh
+ * master-key entry for FULMAR_MASTER_KEYS; `fulmar config` prints the effective configuration,
+ * secrets redacted. This file only parses arguments and prints; src/main.ts and the services do
+ * the work.
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, redactConfig } from './config/config.js';
 import { createLogger } from './observability/logger.js';
-import { openTokenAdmin, startFulmar, type TokenAdmin } from './main.js';
+import { openStoreAdmin, startFulmar, type StoreAdmin } from './main.js';
 import { isFulmarError } from './domain/errors.js';
 import { AUTH_CACHE_TTL_MS, OPERATOR } from './services/auth-service.js';
+import { ADMIN_LOGIN, type Principal } from './domain/roles.js';
 
-const USAGE = `usage: fulmar [serve | token … | keygen [id] | config | help]
+const USAGE = `usage: fulmar [serve | token … | org create NAME | keygen [id] | config | help]
   serve                                    run a Fulmar pod (default); configured by environment variables (see README)
   token create --user LOGIN [--name TEXT]  mint an API token for LOGIN (creating the user; \`admin\` is the site admin)
                                            and print the two lines that use it
   token list --user LOGIN                  list LOGIN's tokens (ids, names and dates; never the values)
   token revoke ID                          revoke a token
+  org create NAME                          create the organization NAME (as the site admin)
   keygen [id]                              print a new master key entry for FULMAR_MASTER_KEYS
   config                                   print the effective configuration with secrets redacted
-token commands read the same configuration as serve; on the filesystem store, run them while no pod
-uses the data folder.`;
+token and org commands read the same configuration as serve; on the filesystem store, run them while
+no pod uses the data folder.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
@@ -37,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
     case 'config':
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig(process.env)), null, 2)}\n`);
       return 0;
+    case 'org':
+      return org(rest);
     case 'help':
     case '--help':
     case '-h':
@@ -45,6 +50,43 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`unknown command '${command}'\n${USAGE}\n`);
       return 2;
+  }
+}
+
+async function org(args: string[]): Promise<number> {
+  const [sub, name, ...extra] = args;
+  if (sub !== 'create' || !name || extra.length > 0) {
+    process.stderr.write(`usage: fulmar org create NAME\n`);
+    return 2;
+  }
+  return withStoreAdmin('fulmar org create', async ({ orgs }) => {
+    const record = await orgs.create(SITE_ADMIN, name);
+    process.stdout.write(`created organization '${record.name}'\n`);
+  });
+}
+
+/** The site admin, as the store commands act (the same record `POST /api/orgs` writes as). */
+const SITE_ADMIN: Principal = { login: ADMIN_LOGIN, name: 'Site administrator', siteAdmin: true, orgs: {} };
+
+/** Opens the configured store for one command; a refusal (a taken name, a locked folder) is printed as the answer. */
+async function withStoreAdmin(what: string, action: (admin: StoreAdmin) => Promise<void>): Promise<number> {
+  let admin: StoreAdmin;
+  try {
+    admin = await openStoreAdmin(loadConfig(process.env), createLogger('warn', process.stderr));
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    process.stderr.write(`${what}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    await action(admin);
+    return 0;
+  } catch (err) {
+    if (!isFulmarError(err)) throw err;
+    process.stderr.write(`${what}: ${err.message}\n`);
+    return 1;
+  } finally {
+    await admin.close();
   }
 }
 
@@ -68,7 +110,7 @@ async function serve(): Promise<number> {
   return new Promise<number>(() => {});
 }
 
-type TokenAction = (admin: TokenAdmin) => Promise<void>;
+type TokenAction = (admin: StoreAdmin) => Promise<void>;
 
 async function token(args: string[]): Promise<number> {
   const [verb, ...rest] = args;
@@ -87,24 +129,7 @@ async function token(args: string[]): Promise<number> {
     process.stderr.write(`fulmar token: ${action}\n${USAGE}\n`);
     return 2;
   }
-  let admin: TokenAdmin;
-  try {
-    admin = await openTokenAdmin(loadConfig(process.env), createLogger('warn', process.stderr));
-  } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    process.stderr.write(`fulmar token: ${(err as Error).message}\n`);
-    return 1;
-  }
-  try {
-    await action(admin);
-    return 0;
-  } catch (err) {
-    if (!isFulmarError(err)) throw err;
-    process.stderr.write(`fulmar token: ${err.message}\n`);
-    return 1;
-  } finally {
-    await admin.close();
-  }
+  return withStoreAdmin('fulmar token', action);
 }
 
 /** The action a `token` command line names, or what is wrong with it. */

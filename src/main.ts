@@ -16,6 +16,8 @@ import { buildServices } from './services/build-services.js';
 import { listen, type RunningServer } from './http/server.js';
 import { HostWatch, resolvePublicUrl, type PublicUrl } from './http/host-watch.js';
 import { AuthService, FIRST_TOKEN_ADVICE } from './services/auth-service.js';
+import { OrgService } from './services/org-service.js';
+import { systemClock } from './domain/clock.js';
 import { accessWithoutKeptToken, keepAdminToken, loginInstructions, type Access } from './services/admin-access.js';
 
 export interface Running {
@@ -85,15 +87,20 @@ function announceAccess(access: Access, publicUrl: PublicUrl, logger: Logger): v
   process.stderr.write(loginInstructions(access, publicUrl.url));
 }
 
-/** What `fulmar token …` works with: the configured store, checked as a pod checks it, and the token service over it. */
-export interface TokenAdmin {
+/**
+ * What `fulmar token …` and `fulmar org create` work with: the configured store, opened and
+ * checked as a pod does (the filesystem store's folder lock first: it serves one process), and
+ * the token and org services over it.
+ */
+export interface StoreAdmin {
   auth: AuthService;
+  orgs: OrgService;
   publicUrl: string;
   close(): Promise<void>;
 }
 
-export async function openTokenAdmin(config: Config, logger: Logger): Promise<TokenAdmin> {
-  if (config.storage.kind === 'memory') throw new Error('the memory store lives and dies inside one pod; token commands need the filesystem store or a bucket');
+export async function openStoreAdmin(config: Config, logger: Logger): Promise<StoreAdmin> {
+  if (config.storage.kind === 'memory') throw new Error('the memory store lives and dies inside one pod; use the HTTP API of that pod');
   let lock: DataDirLock | undefined;
   if (config.storage.kind === 'filesystem') {
     try {
@@ -102,7 +109,7 @@ export async function openTokenAdmin(config: Config, logger: Logger): Promise<To
       if (!(err instanceof DataDirInUse)) throw err;
       throw new Error(
         `the data folder ${err.dataDir} is in use by process ${err.pid}, and the filesystem store serves one process: ` +
-          'stop it to run token commands on this folder, or manage tokens over HTTP (README, "Using it with the pulumi CLI")',
+          'stop it to run this command on that folder, or do the same over HTTP (README, "Using it with the pulumi CLI")',
       );
     }
   }
@@ -117,5 +124,6 @@ export async function openTokenAdmin(config: Config, logger: Logger): Promise<To
     await close();
     throw err;
   }
-  return { auth: new AuthService(store, config.adminToken), publicUrl: resolvePublicUrl(config.publicUrl, config.port).url, close };
+  const orgs = new OrgService(store, systemClock);
+  return { auth: new AuthService(store, config.adminToken, orgs), orgs, publicUrl: resolvePublicUrl(config.publicUrl, config.port).url, close };
 }

@@ -43,6 +43,9 @@ export function validateOrgName(value: unknown): string {
   );
 }
 
+/** True when `value` could name an org (a login that cannot has a personal org no one else can take). */
+export const isOrgName = (value: string): boolean => ORG_NAME.test(value);
+
 export function validateUserLogin(value: unknown): string {
   return check(
     value,

@@ -6,6 +6,8 @@
 import { forbidden, notFound } from './errors.js';
 
 export type Role = 'viewer' | 'member' | 'admin';
+/** The login of the site admin who holds the bootstrap token (FULMAR_ADMIN_TOKEN); also their personal org. */
+export const ADMIN_LOGIN = 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'member', 'admin'];
 
 export interface Principal {

@@ -83,6 +83,13 @@ export interface StackMeta {
   /** The stack's data key, wrapped by master key `keyId`. */
   secrets: { keyId: string; wrapped: string };
   lease: Lease | null;
+  /**
+   * The update that last took the lease (written at start and at commit): `activeUpdate` while
+   * the stack is idle, so `pulumi cancel` can say that update already finished instead of
+   * "never been updated" (pkg/backend/httpstate/backend.go: CancelCurrentUpdate). Absent on
+   * registers written before it existed (the history entry of `version` names it then).
+   */
+  lastUpdateId?: string;
   /** Highest lease epoch ever handed out for this stack. */
   leaseEpoch: number;
   /** Unix seconds of the last committed update, and its resource count. */

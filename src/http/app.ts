@@ -14,6 +14,7 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { mountRoutes } from './mount-routes.js';
 import type { HostWatch } from './host-watch.js';
 import { opsRoutes } from './routes/ops.js';
+import { notProvidedRoutes } from './routes/not-provided.js';
 import { userRoutes } from './routes/user.js';
 import { orgRoutes } from './routes/orgs.js';
 import { stackRoutes } from './routes/stacks.js';
@@ -25,6 +26,7 @@ import { secretsRoutes } from './routes/secrets.js';
 export function routeTable(s: Services): Route[] {
   return [
     ...opsRoutes(s),
+    ...notProvidedRoutes(),
     ...userRoutes(s),
     ...orgRoutes(s),
     ...stateRoutes(s),

@@ -6,13 +6,14 @@
 import type { Request, Response } from 'express';
 import type { Principal } from '../domain/roles.js';
 
-export type Method = 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete';
+/** `all`: every method gets the same answer (the features Fulmar does not provide). */
+export type Method = 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'all';
 
 /**
  * `api-token`: `Authorization: token …`, resolved to a principal before anything else runs.
  * `update-token`: `Authorization: update-token …` (docs/protocol.md#authentication); only its
  * presence and scheme are checked up front — the update service verifies it against the lease.
- * `none`: probes and metrics only.
+ * `none`: probes, metrics, and the answers about features Fulmar does not provide.
  */
 export type Auth = 'api-token' | 'update-token' | 'none';
 

@@ -1,5 +1,6 @@
 /** Everything the HTTP layer may call: built by src/main.ts, or by a test with its own parts. */
 import type { AuthService } from '../services/auth-service.js';
+import type { OrgService } from '../services/org-service.js';
 import type { StackService } from '../services/stack-service.js';
 import type { StackMover } from '../services/stack-move.js';
 import type { StateService } from '../services/state-service.js';
@@ -21,6 +22,7 @@ export interface Capability {
 
 export interface Services {
   auth: AuthService;
+  orgs: OrgService;
   stacks: StackService;
   mover: StackMover;
   state: StateService;

@@ -9,13 +9,13 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { compareAndSwap, createOnce } from '../storage/conditional-writes.js';
 import { layout } from '../storage/layout.js';
 import { badRequest, conflict, forbidden, notFound, unauthorized } from '../domain/errors.js';
-import { roleIn, type Principal, type Role } from '../domain/roles.js';
+import { ADMIN_LOGIN, roleIn, type Principal, type Role } from '../domain/roles.js';
 import { validateUserLogin, validateOrgName } from '../domain/names.js';
 import { freshNonce } from './meta-register.js';
 import { decodeJson, encodeJson, listAllKeys, readJson } from './json-objects.js';
+import type { OrgService } from './org-service.js';
 import { STALE_ENTRY_MS, TokenOwners } from './token-owners.js';
 
-export const ADMIN_LOGIN = 'admin';
 /** Tokens one user may hold at once; each is a bucket object, and minting is self-service. */
 export const MAX_TOKENS_PER_USER = 100;
 /** How long a pod may keep using a token→principal lookup (documented revocation delay). */
@@ -71,6 +71,7 @@ export class AuthService {
   constructor(
     private readonly store: ObjectStore,
     adminToken: string | undefined,
+    private readonly orgs: OrgService,
   ) {
     this.adminTokenHash = adminToken ? Buffer.from(hashToken(adminToken), 'hex') : undefined;
     this.owners = new TokenOwners(store);
@@ -149,46 +150,45 @@ export class AuthService {
 
   /**
    * Every user administers the org named after their login (domain/roles.ts: roleIn), so a new
-   * login must not be the name of an org someone already uses — minting a token for `acme`
-   * would make its holder admin of org `acme`. An org is "used" once it has stacks or members;
-   * a user's own personal org was empty when the user was created, so it never blocks them.
+   * login claims that name in the org registry before its record is written, and is refused when
+   * an org has it — minting a token for `acme` would otherwise make its holder admin of org `acme`
+   * (src/services/org-service.ts: claimPersonal).
    */
   private async requireLoginFree(login: string): Promise<void> {
-    if (login === ADMIN_LOGIN) return; // the site admin is admin everywhere anyway
-    try {
-      validateOrgName(login);
-    } catch {
-      return; // too short (or long) to name an org: no org can carry this name
-    }
-    const stacks = await this.store.list({ prefix: layout.orgPrefix(login), maxKeys: 1 });
-    const used =
-      stacks.objects.length > 0 || stacks.commonPrefixes.length > 0 || (await this.someUser((u) => !!u.orgs[login]));
-    if (used) {
-      throw conflict(`'${login}' is the name of an existing organization; a user may not take it as a login`);
-    }
+    await this.orgs.claimPersonal(login);
   }
 
-  /** True when some user record satisfies `test` (reads user records until one does). */
-  private async someUser(test: (user: UserRecord) => boolean): Promise<boolean> {
-    for (const key of await listAllKeys(this.store, layout.usersPrefix())) {
-      const user = (await readJson<UserRecord>(this.store, key))?.value;
-      if (user && test(user)) return true;
-    }
-    return false;
-  }
-
-  private requireOrgAdmin(actor: Principal, org: string): void {
+  /** Admin of the org (404 to outsiders, 403 to members), and the org exists (404 naming it). */
+  private async requireOrgAdmin(actor: Principal, org: string): Promise<void> {
     if (roleIn(actor, org) !== 'admin') {
       // Outsiders must not learn which orgs exist; members learn they lack the role.
       if (!roleIn(actor, org)) throw notFound(`organization '${org}' not found`);
       throw forbidden(`managing members of '${org}' requires the admin role`);
     }
+    await this.orgs.require(org, actor);
+  }
+
+  /**
+   * The owner of a personal org (the user of that login) is its admin by definition
+   * (domain/roles.ts: roleIn): listed as such, and not a role anyone can set or remove.
+   */
+  private async ownerOf(org: string): Promise<UserRecord | undefined> {
+    const user = await this.readUser(org);
+    if (user) return user;
+    // The bootstrap site admin has no record until they mint a token of their own.
+    if (org === ADMIN_LOGIN) return { login: ADMIN_LOGIN, name: 'Site administrator', siteAdmin: true, orgs: {}, createdAt: '', nonce: '' };
+    return undefined;
+  }
+
+  private requireNotOwner(org: string, login: string): void {
+    if (login === org) throw badRequest(`'${login}' owns the personal organization '${org}' and is always its admin`);
   }
 
   async setMember(actor: Principal, org: string, login: string, role: Role) {
     validateOrgName(org);
     validateUserLogin(login);
-    this.requireOrgAdmin(actor, org);
+    await this.requireOrgAdmin(actor, org);
+    this.requireNotOwner(org, login);
     if (login === ADMIN_LOGIN && !actor.siteAdmin) throw forbidden(`the user '${ADMIN_LOGIN}' is reserved`);
     const user = await this.mutateUser(login, (u) => (u.orgs[org] === role ? undefined : { ...u, orgs: { ...u.orgs, [org]: role } }));
     this.cache.clear();
@@ -196,7 +196,11 @@ export class AuthService {
   }
 
   async getMember(actor: Principal, org: string, login: string) {
-    this.requireOrgAdmin(actor, org);
+    await this.requireOrgAdmin(actor, org);
+    if (login === org) {
+      const owner = await this.ownerOf(org);
+      if (owner) return memberView(owner, org, 'admin');
+    }
     const user = await this.readUser(login);
     const role = user?.orgs[org];
     if (!user || !role) throw notFound(`user '${login}' is not a member of '${org}'`);
@@ -204,7 +208,8 @@ export class AuthService {
   }
 
   async removeMember(actor: Principal, org: string, login: string): Promise<void> {
-    this.requireOrgAdmin(actor, org);
+    await this.requireOrgAdmin(actor, org);
+    this.requireNotOwner(org, login);
     const user = await this.readUser(login);
     if (!user?.orgs[org]) throw notFound(`user '${login}' is not a member of '${org}'`);
     await this.mutateUser(login, (u) => {
@@ -216,13 +221,16 @@ export class AuthService {
     this.cache.clear();
   }
 
+  /** The owner of a personal org first, then every user with a role in the org. */
   async listMembers(actor: Principal, org: string) {
-    this.requireOrgAdmin(actor, org);
+    await this.requireOrgAdmin(actor, org);
     const keys = await listAllKeys(this.store, layout.usersPrefix());
     const users = await Promise.all(keys.map(async (k) => (await readJson<UserRecord>(this.store, k))?.value));
-    return users
-      .filter((u): u is UserRecord => !!u && !!u.orgs[org])
-      .map((u) => memberView(u, org, u.orgs[org] as Role));
+    const owner = await this.ownerOf(org);
+    return [
+      ...(owner ? [memberView(owner, org, 'admin')] : []),
+      ...users.filter((u): u is UserRecord => !!u && u.login !== org && !!u.orgs[org]).map((u) => memberView(u, org, u.orgs[org] as Role)),
+    ];
   }
 
   async createToken(actor: Principal, description: string, expires?: number) {

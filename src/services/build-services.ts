@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Capability, Services } from '../http/services.js';
 import { MetaRegister } from './meta-register.js';
 import { AuthService } from './auth-service.js';
+import { OrgService } from './org-service.js';
 import { SecretsService } from './secrets-service.js';
 import { StackService } from './stack-service.js';
 import { StackMover } from './stack-move.js';
@@ -69,8 +70,9 @@ export function buildServices(p: ServiceParts): Services {
   const register = new MetaRegister(p.store);
   const checkpoints = new Checkpoints(p.store, cache, register);
   const secrets = new SecretsService(p.keyring, register);
-  const stacks = new StackService(p.store, register, secrets, clock, p.logger);
-  const mover = new StackMover(p.store, register, stacks, clock);
+  const orgs = new OrgService(p.store, clock);
+  const stacks = new StackService(p.store, register, secrets, orgs, clock, p.logger);
+  const mover = new StackMover(p.store, register, stacks, orgs, clock);
   register.settleMove = (snap) => mover.settle(snap);
   stacks.settleTombstone = (meta) => mover.settleTarget(meta);
   const records = new UpdateRecords(p.store, clock);
@@ -80,7 +82,8 @@ export function buildServices(p: ServiceParts): Services {
   const writer = new CheckpointWriter(p.store, checkpoints, auth);
   stacks.finishSealed = (ref, updateId) => committer.finishSealed(ref, updateId);
   return {
-    auth: new AuthService(p.store, p.adminToken),
+    auth: new AuthService(p.store, p.adminToken, orgs),
+    orgs,
     stacks,
     mover,
     state: new StateService(p.store, register, checkpoints, journals),

@@ -29,6 +29,7 @@ import { validateOrgName, validateProjectName, validateStackName } from '../doma
 import { rewriteDeploymentUrns } from '../domain/urn-rewrite.js';
 import type { Clock } from '../domain/clock.js';
 import type { MetaRegister, MetaSnapshot } from './meta-register.js';
+import type { OrgService } from './org-service.js';
 import { listAllKeys } from './json-objects.js';
 import { mapLimit } from './prefix-ops.js';
 import { newIncarnation, type StackService } from './stack-service.js';
@@ -43,6 +44,7 @@ export class StackMover {
     private readonly store: ObjectStore,
     private readonly register: MetaRegister,
     private readonly stacks: StackService,
+    private readonly orgs: OrgService,
     private readonly clock: Clock,
   ) {}
 
@@ -64,6 +66,7 @@ export class StackMover {
   async transfer(principal: Principal, from: StackRef, toOrg: string) {
     requireRole(principal, from.org, 'admin', stackLabel(from));
     requireRole(principal, validateOrgName(toOrg), 'member', `organization '${toOrg}'`);
+    await this.orgs.require(toOrg, principal);
     await this.move(from, { ...from, org: toOrg });
   }
 

@@ -6,16 +6,20 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout, SYSTEM_PREFIX, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict } from '../domain/errors.js';
-import { isTombstone, leaseIsLive, META_SCHEMA, registerState, type StackMeta } from '../domain/stack-meta.js';
+import { isTombstone, leaseIsLive, locOf, META_SCHEMA, registerState, type StackMeta } from '../domain/stack-meta.js';
+import type { HistoryEntry } from '../domain/update-record.js';
 import type { Clock } from '../domain/clock.js';
 import type { Logger } from '../observability/logger.js';
 import { sweepStack } from './stack-sweep.js';
 import { requireRole, roleIn, visibleOrgs, type Principal } from '../domain/roles.js';
 import { stackLabel } from '../domain/stack-label.js';
+import { requireCliTagsUnchanged } from '../domain/cli-tags.js';
 import { validateProjectName, validateStackName, validateTags } from '../domain/names.js';
 import type { SecretsService } from './secrets-service.js';
+import type { OrgService } from './org-service.js';
 import type { MetaRegister } from './meta-register.js';
 import { mapLimit } from './prefix-ops.js';
+import { readJson } from './json-objects.js';
 
 export const STACK_PAGE_SIZE = 100;
 /** Registers read per list request at most, so a selective tag filter cannot make one call unbounded. */
@@ -38,16 +42,20 @@ export interface ListFilter {
   continuationToken?: string;
 }
 
-/** apitype.Stack (sdk/go/common/apitype/stacks.go). */
-export function stackView(meta: StackMeta) {
+/**
+ * apitype.Stack (sdk/go/common/apitype/core.go). `activeUpdate` is the update holding the lease,
+ * else the last one that held it — `pulumi cancel` cancels that id, and says "never been updated"
+ * when it is empty (pkg/backend/httpstate/backend.go: CancelCurrentUpdate); `currentOperation`
+ * is present only while an update runs. `lastUpdateId` stands in for a register without one.
+ */
+export function stackView(meta: StackMeta, lastUpdateId = meta.lastUpdateId) {
   const lease = meta.lease;
   return {
     id: meta.stackId,
     orgName: meta.org,
     projectName: meta.project,
     stackName: meta.stack,
-    // `pulumi cancel` cancels this id (pkg/backend/httpstate/backend.go: CancelCurrentUpdate).
-    activeUpdate: lease?.updateId ?? '',
+    activeUpdate: lease?.updateId ?? lastUpdateId ?? '',
     ...(lease && { currentOperation: { kind: lease.kind, author: lease.author, started: lease.startedAt } }),
     tags: meta.tags,
     version: meta.version,
@@ -59,6 +67,7 @@ export class StackService {
     private readonly store: ObjectStore,
     private readonly register: MetaRegister,
     private readonly secrets: SecretsService,
+    private readonly orgs: OrgService,
     private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
@@ -71,6 +80,7 @@ export class StackService {
   async create(principal: Principal, org: string, project: string, input: CreateStackInput) {
     const ref = { org, project: validateProjectName(project), stack: validateStackName(input.stackName) };
     requireRole(principal, org, 'member', `organization '${org}'`);
+    await this.orgs.require(org, principal);
     const tags = validateTags(input.tags ?? {});
     if (input.state !== undefined) validateInitialState(input.state);
     const exists = () => conflict(`Stack '${ref.stack}' already exists in project '${ref.project}' of organization '${org}'.`);
@@ -118,16 +128,33 @@ export class StackService {
     return (await this.register.read(ref)).meta;
   }
 
+  /** `GET S`: the stack as the CLI reads it (see stackView). */
+  async view(principal: Principal, ref: StackRef) {
+    const meta = await this.get(principal, ref);
+    if (meta.lease || meta.lastUpdateId !== undefined || meta.version === 0) return stackView(meta);
+    // A register from before `lastUpdateId`: the history entry of its latest version names it.
+    const entry = await readJson<HistoryEntry>(this.store, layout.historyKey(locOf(meta), meta.version));
+    return stackView(meta, entry?.value.updateId);
+  }
+
   async projectExists(principal: Principal, org: string, project: string): Promise<boolean> {
     if (!roleIn(principal, org)) return false;
     const page = await this.store.list({ prefix: layout.projectPrefix(org, project), maxKeys: 1 });
     return page.objects.length > 0 || page.commonPrefixes.length > 0;
   }
 
+  /**
+   * `PATCH S/tags`: the whole map replaces the stack's tags, except that the CLI's own `pulumi:`
+   * tags must come back unchanged (src/domain/cli-tags.ts) — checked against the tags this
+   * compare-and-swap replaces, so an update that changed them meanwhile is not undone.
+   */
   async setTags(principal: Principal, ref: StackRef, tags: Record<string, string>) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
     const valid = validateTags(tags);
-    await this.register.mutate(ref, ({ meta }) => ({ write: { ...meta, tags: valid }, result: undefined }));
+    await this.register.mutate(ref, ({ meta }) => {
+      requireCliTagsUnchanged(meta.tags, valid);
+      return { write: { ...meta, tags: valid }, result: undefined };
+    });
   }
 
   /**

@@ -52,13 +52,15 @@ export class StateService {
     return this.committedExport(meta, meta.version, acceptsGzip);
   }
 
-  async exportVersion(principal: Principal, ref: StackRef, version: number, acceptsGzip = false): Promise<ExportBody> {
+  /** `GET S/export/{version}`; a bigint, so a version far beyond any stack's is named exactly. */
+  async exportVersion(principal: Principal, ref: StackRef, version: bigint, acceptsGzip = false): Promise<ExportBody> {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);
-    if (!Number.isSafeInteger(version) || version < 1 || version > meta.version) {
-      throw notFound(`version ${version} of ${stackLabel(ref)} not found`);
+    if (version < 1n || version > BigInt(meta.version)) {
+      const latest = meta.version === 0 ? 'it has no versions yet' : `its latest version is ${meta.version}`;
+      throw notFound(`version ${version} of ${stackLabel(ref)} does not exist; ${latest}`);
     }
-    return this.committedExport(meta, version, acceptsGzip);
+    return this.committedExport(meta, Number(version), acceptsGzip);
   }
 
   private async committedExport(meta: StackMeta, version: number, acceptsGzip: boolean): Promise<ExportBody> {

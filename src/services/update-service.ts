@@ -146,7 +146,7 @@ export class UpdateService {
         }
         const lease = leaseFor(snap, meta);
         // Start tags replace the stack's tags (client.go: StartUpdate sends them all).
-        return { write: { ...meta, lease, leaseEpoch: lease.epoch, tags: tags ?? meta.tags }, result: lease.version };
+        return { write: { ...meta, lease, leaseEpoch: lease.epoch, lastUpdateId: lease.updateId, tags: tags ?? meta.tags }, result: lease.version };
       });
       if (dead) await this.committer.afterCommit(dead.meta, dead.updateId, dead.status);
       if (outcome !== AGAIN) return outcome;
@@ -204,16 +204,30 @@ export class UpdateService {
     return (await this.records.finish(locOf(meta), updateId, status)).status;
   }
 
-  /** `POST …/cancel` (API token): ends the update; a non-preview's newest checkpoint is committed. */
+  /**
+   * `POST …/cancel` (API token): ends a running update; a non-preview's newest checkpoint is
+   * committed. An update that already finished — the idle stack's `activeUpdate` names its last
+   * one — is a 409 saying how it ended: a 200 would make `pulumi cancel` print that the running
+   * update "has been canceled" (pkg/cmd/pulumi/cancel/cancel.go).
+   */
   async cancel(principal: Principal, ref: StackRef, updateId: string) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     const loc = locOf(meta);
     const { record } = await this.records.read(loc, updateId);
-    if (isTerminal(record.status)) return;
-    if (!record.dryRun && (await this.committer.sealAndCommit(ref, updateId, 'cancelled')) !== undefined) return;
-    if (!record.dryRun && (await this.finishFromHistory(meta, updateId, record.version ?? 0))) return;
-    await this.records.finish(loc, updateId, 'cancelled');
+    if (isTerminal(record.status)) throw alreadyFinished(ref, updateId, record.status);
+    if (!record.dryRun) {
+      const sealedAs = await this.committer.sealAndCommit(ref, updateId, 'cancelled');
+      if (sealedAs !== undefined) {
+        // A complete or a takeover sealed it first: it finished their way, not ours.
+        if (sealedAs !== 'cancelled') throw alreadyFinished(ref, updateId, sealedAs);
+        return;
+      }
+      const ended = await this.finishFromHistory(meta, updateId, record.version ?? 0);
+      if (ended) throw alreadyFinished(ref, updateId, ended);
+    }
+    const finished = await this.records.finish(loc, updateId, 'cancelled');
+    if (finished.status !== 'cancelled') throw alreadyFinished(ref, updateId, finished.status);
   }
 
   /** `GET …/update/{id}`: status, polled by `stack import` and `state` edits (backend.go: waitForUpdate). */
@@ -283,6 +297,9 @@ export class UpdateService {
     return { updateId: id, version };
   }
 }
+
+const alreadyFinished = (ref: StackRef, updateId: string, status: UpdateStatus) =>
+  conflict(`update '${updateId}' of ${stackLabel(ref)} already finished (${status}); there is nothing to cancel`);
 
 function resultOf(status: UpdateStatus): string {
   switch (status) {

@@ -122,7 +122,7 @@ export class VersionCommitter {
       resourceCount,
     };
     await createOnce(this.store, layout.historyKey(loc, v), encodeJson(entry));
-    return { ...meta, version: v, lease: null, lastUpdate: now, resourceCount, references };
+    return { ...meta, version: v, lease: null, lastUpdateId: lease.updateId, lastUpdate: now, resourceCount, references };
   }
 
   /**

@@ -23,6 +23,13 @@ export const layout = {
   tokenOwnerPrefix: (login: string) => `${SYSTEM_PREFIX}token-owners/${login}/`,
   userKey: (login: string) => `${SYSTEM_PREFIX}users/${login}.json`,
   usersPrefix: () => `${SYSTEM_PREFIX}users/`,
+  /**
+   * The org registry: one object per name, created once — by a site admin (an org), by the first
+   * user of that login (a personal org), or when an org that predates the registry is first met
+   * (docs/design.md, "Organizations"). Logins and org names share it, so they never collide.
+   */
+  orgKey: (org: string) => `${SYSTEM_PREFIX}orgs/${org}.json`,
+  orgsPrefix: () => `${SYSTEM_PREFIX}orgs/`,
   /** A probe object written and removed by the startup check of conditional writes. */
   probeKey: (nonce: string) => `${SYSTEM_PREFIX}probe/${nonce}`,
   /** Proves the configured master keyring can unwrap what earlier pods wrapped. */

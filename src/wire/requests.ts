@@ -136,6 +136,8 @@ export const untypedDeployment = z.looseObject({
 });
 
 export const setMemberRequest = z.looseObject({ role: z.enum(['viewer', 'member', 'admin']) });
+/** `POST /api/orgs`: Fulmar's own call (site admins); the name is checked by validateOrgName. */
+export const createOrgRequest = z.looseObject({ name: z.string() });
 export const createTokenRequest = z.looseObject({
   description: z.string().max(500).nullish().transform((v) => v ?? ''),
   expires: z.number().int().nonnegative().nullish().transform((v) => v ?? undefined),

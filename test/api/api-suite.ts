@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { Client, deployment, programRequest, stackPath, uniqueName } from '../helpers/api.js';
+import { Client, createOrgs, deployment, programRequest, stackPath, uniqueName } from '../helpers/api.js';
 
 export interface ApiFixture {
   apps: Express[];
@@ -26,6 +26,7 @@ export function describeApiSuite(name: string, setup: (ctx: Mocha.Context) => Pr
       this.timeout(60_000);
       fx = await setup(this);
       admin = new Client(fx.apps);
+      await createOrgs(admin, org, 'other-org');
     });
     after(async function () {
       this.timeout(30_000);
@@ -238,7 +239,9 @@ export function describeApiSuite(name: string, setup: (ctx: Mocha.Context) => Pr
         expect(Buffer.from(after.text)).to.deep.equal(text2);
         expect(Buffer.from((await admin.call('get', `${S}/export/1`)).text)).to.deep.equal(text2);
         const stackNow = await admin.call('get', S);
-        expect(stackNow.body).to.include({ version: 1, activeUpdate: '' });
+        // Idle: `activeUpdate` names the last update, for `pulumi cancel` (docs/protocol.md#stacks).
+        expect(stackNow.body).to.include({ version: 1, activeUpdate: id });
+        expect(stackNow.body).not.to.have.property('currentOperation');
 
         const events = await admin.call('get', `${U}/events`);
         expect(events.body.events.map((e: { sequence: number }) => e.sequence)).to.deep.equal([0, 1, 2, 3, 4, 5]);
@@ -309,9 +312,12 @@ export function describeApiSuite(name: string, setup: (ctx: Mocha.Context) => Pr
         await admin.call('patch', `${U}/checkpoint`, d, { auth: `update-token ${token}`, gzip: true });
         const cancel = await admin.call('post', `${U}/cancel`);
         expect(cancel.status).to.equal(200);
-        expect((await admin.call('post', `${U}/cancel`)).status, 'cancel twice').to.equal(200);
+        const twice = await admin.call('post', `${U}/cancel`);
+        expect(twice.status, 'cancel twice').to.equal(409);
+        expect(twice.body.message).to.equal(`Conflict: update '${id}' of stack '${org}/${project}/${stack}' already finished (cancelled); there is nothing to cancel`);
         const stackNow = await admin.call('get', S);
-        expect(stackNow.body).to.include({ version: 1, activeUpdate: '' });
+        expect(stackNow.body).to.include({ version: 1, activeUpdate: id });
+        expect(stackNow.body).not.to.have.property('currentOperation');
         expect(JSON.parse((await admin.call('get', `${S}/export`)).text)).to.deep.equal(d);
         const late = await admin.call('patch', `${U}/checkpoint`, d, { auth: `update-token ${token}`, gzip: true });
         expect(late.status).to.equal(403);

@@ -210,7 +210,7 @@ describe('the first run of the embedded default', function () {
       const r = await fulmar(['token', 'list', '--user', 'admin'], { FULMAR_DATA_DIR: dir });
       expect(r.code).to.equal(1);
       expect(r.stdout).to.equal('');
-      expect(r.stderr).to.contain(`in use by process ${process.pid}`).and.contain('stop it to run token commands');
+      expect(r.stderr).to.contain(`in use by process ${process.pid}`).and.contain('stop it to run this command on that folder');
     } finally {
       await lock.release();
     }

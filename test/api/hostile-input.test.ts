@@ -9,7 +9,7 @@ import { buildServices } from '../../src/services/build-services.js';
 import { createApp } from '../../src/http/app.js';
 import { MAX_TOKENS_PER_USER } from '../../src/services/auth-service.js';
 import { layout } from '../../src/storage/layout.js';
-import { Client, deployment, makeApi, programRequest, stackPath, uniqueName } from '../helpers/api.js';
+import { Client, createOrgs, deployment, makeApi, programRequest, stackPath, uniqueName } from '../helpers/api.js';
 
 describe('hostile input', () => {
   const store = new MemoryStore();
@@ -17,6 +17,7 @@ describe('hostile input', () => {
   const admin = new Client([app]);
   const org = 'acme';
   const project = 'p';
+  before(() => createOrgs(admin, org));
 
   async function newStack() {
     const stack = uniqueName('s');
@@ -226,17 +227,23 @@ describe('hostile input', () => {
   });
 
   describe('logins and org names', () => {
-    it('refuses a new login that names an org with stacks or members; a personal org stays its owner', async () => {
+    it('refuses a new login that names an org; a personal org stays its owner', async () => {
       const taken = uniqueName('corp');
+      await createOrgs(admin, taken);
       expect((await admin.call('post', `/api/stacks/${taken}/p`, { stackName: 'prod' })).status).to.equal(200);
       const mint = await admin.call('post', `/api/admin/users/${taken}/tokens`, { description: 'capture' });
       expect(mint.status, mint.text).to.equal(409);
-      expect(mint.body.message).to.contain('existing organization');
-      expect((await admin.call('put', `/api/orgs/${org}/members/${taken}`, { role: 'viewer' })).status, 'nor as a member').to.equal(409);
+      expect(mint.body.message).to.equal(`Conflict: '${taken}' is the name of an existing organization; a user may not take it as a login`);
+      const member = await admin.call('put', `/api/orgs/${org}/members/${taken}`, { role: 'viewer' });
+      expect(member.status, 'nor as a member').to.equal(409);
+      expect(member.body.message).to.contain('existing organization');
 
       const staffed = uniqueName('team');
+      await createOrgs(admin, staffed);
       expect((await admin.call('put', `/api/orgs/${staffed}/members/someone`, { role: 'admin' })).status).to.equal(200);
-      expect((await admin.call('post', `/api/admin/users/${staffed}/tokens`, { description: 'x' })).status).to.equal(409);
+      const staff = await admin.call('post', `/api/admin/users/${staffed}/tokens`, { description: 'x' });
+      expect(staff.status).to.equal(409);
+      expect(staff.body.message).to.contain('existing organization');
 
       // A user created first owns their personal org, stacks and all; more tokens keep working.
       const owner = uniqueName('dev');

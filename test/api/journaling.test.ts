@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { HookStore } from '../helpers/hook-store.js';
-import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 import { masked, vectors } from '../helpers/journal-vectors.js';
 
 const org = 'acme';
@@ -19,6 +19,7 @@ function pods(options: { journaling?: boolean; journalMaxBatchBytes?: number } =
 }
 
 async function newStack(api: Client, stack: string) {
+  await createOrgs(api, org);
   expect((await api.call('post', `/api/stacks/${org}/${project}`, { stackName: stack })).status).to.equal(200);
   return stackPath(org, project, stack);
 }

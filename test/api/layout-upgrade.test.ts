@@ -8,7 +8,7 @@ import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { LAYOUT_KEY, pad } from '../../src/storage/layout.js';
 import { ensureLayoutMarker } from '../../src/storage/probe.js';
-import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
 const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 
@@ -16,6 +16,7 @@ const json = (v: unknown) => Buffer.from(JSON.stringify(v));
 async function layout1Stack(store: MemoryStore, stack: string) {
   const base = `acme/p/${stack}/`;
   const api = new Client([makeApi(store).app]);
+  await createOrgs(api, 'acme');
   // The data key must be one this keyring wrapped: take it from a throwaway stack's register.
   await api.call('post', '/api/stacks/acme/p', { stackName: 'keysource' });
   const donor = JSON.parse((await store.get('acme/p/keysource/meta.json')).body.toString());

@@ -8,18 +8,19 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import { layout } from '../../src/storage/layout.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { HookStore } from '../helpers/hook-store.js';
-import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
 const org = 'acme';
 const project = 'p';
 const metaOf = (stack: string, o = org) => layout.metaKey({ org: o, project, stack });
 const isMeta = (stack: string, o = org) => (k: string) => k === metaOf(stack, o);
 
-function cluster(options: { leaseSeconds?: number } = {}) {
+async function cluster(options: { leaseSeconds?: number } = {}) {
   const clock = new ManualClock(Date.now());
   const store = new HookStore(new MemoryStore(clock));
   const a = new Client([makeApi(store, { clock, leaseSeconds: options.leaseSeconds }).app]);
   const b = new Client([makeApi(store, { clock, leaseSeconds: options.leaseSeconds }).app]);
+  await createOrgs(a, org, 'other');
   return { clock, store, a, b };
 }
 
@@ -42,7 +43,7 @@ async function startUpdate(api: Client, S: string) {
 describe('lifecycle races (deterministic)', () => {
   describe('delete racing a re-create of the same name', () => {
     it('keeps the stack a create acknowledged while the delete was sweeping', async () => {
-      const { store, a, b } = cluster();
+      const { store, a, b } = await cluster();
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       await a.call('post', `${S}/import`, deployment(project, 'dev', 3, 'old'), { gzip: true });
@@ -60,7 +61,7 @@ describe('lifecycle races (deterministic)', () => {
     });
 
     it('refuses a create that loses the race to the delete it raced, and never loses the register', async () => {
-      const { store, a, b } = cluster();
+      const { store, a, b } = await cluster();
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       // The create reads the live register (409), the delete lands, and a second create wins over the tombstone.
@@ -73,7 +74,7 @@ describe('lifecycle races (deterministic)', () => {
     });
 
     it('never lets a new incarnation take a dead one’s objects as its own version', async () => {
-      const { store, a } = cluster();
+      const { store, a } = await cluster();
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       await a.call('post', `${S}/import`, deployment(project, 'dev', 3, 'old'), { gzip: true });
@@ -91,7 +92,7 @@ describe('lifecycle races (deterministic)', () => {
 
   describe('rename racing a create of the target name', () => {
     async function seeded() {
-      const c = cluster();
+      const c = await cluster();
       await c.a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'src' });
       await c.a.call('post', `${stackPath(org, project, 'src')}/import`, deployment(project, 'src', 3, 'source'), { gzip: true });
       return c;
@@ -172,7 +173,7 @@ describe('lifecycle races (deterministic)', () => {
   describe('checkpoints racing cancel and complete', () => {
     for (const ender of ['cancel', 'complete'] as const) {
       it(`never acknowledges a checkpoint that a ${ender} committed without`, async () => {
-        const { store, a, b } = cluster();
+        const { store, a, b } = await cluster();
         const S = stackPath(org, project, 'dev');
         await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
         const { id, ut } = await startUpdate(a, S);
@@ -192,7 +193,7 @@ describe('lifecycle races (deterministic)', () => {
       });
 
       it(`keeps a checkpoint acknowledged just before a ${ender}`, async () => {
-        const { store, a, b } = cluster();
+        const { store, a, b } = await cluster();
         const S = stackPath(org, project, 'dev');
         await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
         const { id, ut } = await startUpdate(a, S);
@@ -213,7 +214,7 @@ describe('lifecycle races (deterministic)', () => {
     }
 
     it('answers complete 403 when a cancel sealed the update first, and keeps the cancel’s outcome', async () => {
-      const { a } = cluster();
+      const { a } = await cluster();
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       const { id, ut } = await startUpdate(a, S);
@@ -228,7 +229,7 @@ describe('lifecycle races (deterministic)', () => {
 
   describe('spent and superseded update tokens', () => {
     it('refuses events and a different complete after the update finished', async () => {
-      const { a } = cluster();
+      const { a } = await cluster();
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       const { id, ut } = await startUpdate(a, S);
@@ -242,7 +243,7 @@ describe('lifecycle races (deterministic)', () => {
     });
 
     it('refuses the old holder once its expired lease was taken over', async () => {
-      const { clock, a } = cluster({ leaseSeconds: 10 });
+      const { clock, a } = await cluster({ leaseSeconds: 10 });
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       const dead = await startUpdate(a, S);
@@ -265,7 +266,7 @@ describe('lifecycle races (deterministic)', () => {
 
   describe('import', () => {
     it('is committed at once by the next request when its pod dies mid-commit', async () => {
-      const { store, a, b } = cluster({ leaseSeconds: 300 });
+      const { store, a, b } = await cluster({ leaseSeconds: 300 });
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       store.failOnce('put', (k) => k.endsWith('/checkpoints/0000000001.json') && !k.includes('/updates/'));
@@ -278,7 +279,7 @@ describe('lifecycle races (deterministic)', () => {
     });
 
     it('is committed before a delete judges whether the stack has resources', async () => {
-      const { store, a, b } = cluster();
+      const { store, a, b } = await cluster();
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       store.failOnce('put', (k) => k.endsWith('/checkpoints/0000000001.json') && !k.includes('/updates/'));
@@ -290,7 +291,7 @@ describe('lifecycle races (deterministic)', () => {
     });
 
     it('refuses an import whose stack was deleted and created again meanwhile', async () => {
-      const { store, a, b } = cluster();
+      const { store, a, b } = await cluster();
       const S = stackPath(org, project, 'dev');
       await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
       store.after('put', (k) => k.includes('/updates/') && k.endsWith('/checkpoints/0000000001.json'), async () => {
@@ -304,7 +305,7 @@ describe('lifecycle races (deterministic)', () => {
   });
 
   it('refuses sequence numbers beyond the 10-digit key order with 400', async () => {
-    const { a } = cluster();
+    const { a } = await cluster();
     const S = stackPath(org, project, 'dev');
     await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
     const { id, ut } = await startUpdate(a, S);
@@ -319,6 +320,7 @@ describe('event polling', () => {
     const reads = store.count('get', (key) => key.includes('/events/'));
     const api = new Client([makeApi(store).app]);
     const S = stackPath(org, project, 'ev');
+    await createOrgs(api, org);
     await api.call('post', `/api/stacks/${org}/${project}`, { stackName: 'ev' });
     const { id, ut } = await startUpdate(api, S);
     const ev = (seq: number) => ({ sequence: seq, timestamp: 1, stdoutEvent: { message: `m${seq}`, color: 'raw' } });

@@ -1,6 +1,7 @@
 /**
  * The pod as a process: it boots with no configuration, refuses a bad configuration naming the
- * problem, and on SIGTERM finishes the request in flight before exiting.
+ * problem, and on SIGTERM finishes the request in flight before exiting. And `fulmar org create`,
+ * which works on the configured store without a pod.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
@@ -32,6 +33,20 @@ function startPod(env: Record<string, string>) {
     child.on('exit', () => reject(new Error(`pod exited:\n${out}`)));
   });
   return { child, url, output: () => out };
+}
+
+/** Runs `fulmar …args` to its end. */
+async function runCli(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const [code] = (await once(child, 'exit')) as [number];
+  return { code, stdout, stderr };
 }
 
 const exitOf = async (child: ChildProcess) => {
@@ -79,6 +94,30 @@ describe('the pod process', function () {
     expect(await response, pod.output()).to.equal(401);
     expect(await exitOf(pod.child), pod.output()).to.equal(0);
     expect(pod.output()).to.contain('"msg":"stopped"');
+  });
+
+  it('creates an org with `fulmar org create` in the filesystem store, which a pod then serves', async () => {
+    const env = { FULMAR_DATA_DIR: dir };
+    const created = await runCli(['org', 'create', 'acme'], env);
+    expect(created, created.stderr).to.deep.equal({ code: 0, stdout: "created organization 'acme'\n", stderr: '' });
+    const again = await runCli(['org', 'create', 'acme'], env);
+    expect(again).to.deep.equal({ code: 1, stdout: '', stderr: "fulmar org create: organization 'acme' already exists\n" });
+
+    const token = 'process-test-admin-token';
+    const pod = startPod({ ...env, FULMAR_ADMIN_TOKEN: token });
+    const base = await pod.url;
+    const res = await fetch(`${base}/api/stacks/acme/p`, {
+      method: 'POST',
+      headers: { Authorization: `token ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ stackName: 'dev' }),
+    });
+    expect(res.status, await res.text()).to.equal(200);
+    // The filesystem store serves one process: while the pod runs, the org goes through it.
+    const locked = await runCli(['org', 'create', 'beta'], env);
+    expect(locked.code).to.equal(1);
+    expect(locked.stderr).to.match(/^fulmar org create: the data folder .* is in use by process \d+, .*stop it to run this command on that folder, or do the same over HTTP/);
+    pod.child.kill('SIGTERM');
+    expect(await exitOf(pod.child), pod.output()).to.equal(0);
   });
 
   it('refuses to start on an invalid configuration, listing every problem', async () => {

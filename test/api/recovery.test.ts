@@ -7,12 +7,13 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import { ManualClock } from '../../src/domain/clock.js';
 import { layout } from '../../src/storage/layout.js';
 import type { ObjectStore } from '../../src/storage/object-store.js';
-import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
 describe('recovery', () => {
   it('lets a new update take over an expired lease, committing the dead update’s last checkpoint', async () => {
     const clock = new ManualClock(Date.now());
     const api = new Client([makeApi(new MemoryStore(clock), { leaseSeconds: 10, clock }).app]);
+    await createOrgs(api, 'acme');
     await api.call('post', '/api/stacks/acme/p', { stackName: 'dev' });
     const S = stackPath('acme', 'p', 'dev');
     const dead = (await api.call('post', `${S}/update`, programRequest(false))).body.updateID;
@@ -38,6 +39,7 @@ describe('recovery', () => {
 
   it('records which stacks read a stack through StackReference', async () => {
     const api = new Client([makeApi(new MemoryStore()).app]);
+    await createOrgs(api, 'acme');
     for (const s of ['net', 'app']) await api.call('post', '/api/stacks/acme/p', { stackName: s });
     const app = deployment('p', 'app', 1);
     (app.deployment.resources as unknown[]).push({
@@ -57,6 +59,7 @@ describe('recovery', () => {
 
   it('compresses responses for clients that ask for gzip', async () => {
     const api = new Client([makeApi(new MemoryStore()).app]);
+    await createOrgs(api, 'acme');
     await api.call('post', '/api/stacks/acme/p', { stackName: 'big' });
     const S = stackPath('acme', 'p', 'big');
     await api.call('post', `${S}/import`, deployment('p', 'big', 50), { gzip: true });
@@ -72,6 +75,7 @@ describe('master key rotation', () => {
     const oldKey = { id: 'old', key: Buffer.alloc(32, 1) };
     const newKey = { id: 'new', key: Buffer.alloc(32, 2) };
     const before = new Client([makeApi(store, { keyring: [oldKey] }).app]);
+    await createOrgs(before, 'acme');
     await before.call('post', '/api/stacks/acme/p', { stackName: 'rot' });
     const S = stackPath('acme', 'p', 'rot');
     const secret = await before.call('post', `${S}/encrypt`, { plaintext: Buffer.from('kept').toString('base64') });
@@ -111,6 +115,7 @@ describe('checkpoint fencing', () => {
       },
     };
     const api = new Client([makeApi(store).app]);
+    await createOrgs(api, 'acme');
     await api.call('post', '/api/stacks/acme/p', { stackName: 'fence' });
     const S = stackPath('acme', 'p', 'fence');
     const id = (await api.call('post', `${S}/update`, programRequest(false))).body.updateID;

@@ -4,7 +4,7 @@
  */
 import { expect } from 'chai';
 import { MemoryStore } from '../../src/storage/memory-store.js';
-import { Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
 describe('roles and tokens', () => {
   const store = new MemoryStore();
@@ -15,6 +15,7 @@ describe('roles and tokens', () => {
   const as: Record<string, Client> = {};
 
   before(async () => {
+    await createOrgs(admin, org);
     for (const [login, role] of [['vera', 'viewer'], ['max', 'member'], ['ada', 'admin'], ['olga', undefined]] as const) {
       if (role) expect((await admin.call('put', `/api/orgs/${org}/members/${login}`, { role })).status).to.equal(200);
       const t = await admin.call('post', `/api/admin/users/${login}/tokens`, { description: `${login}'s token` });
@@ -29,7 +30,8 @@ describe('roles and tokens', () => {
   it('shows each user their orgs', async () => {
     const me = await as.max!.call('get', '/api/user');
     expect(me.body.githubLogin).to.equal('max');
-    expect(me.body.organizations.map((o: { githubLogin: string }) => o.githubLogin)).to.deep.equal([org]);
+    // The personal org first, then the orgs with a role (GET /api/user, docs/protocol.md).
+    expect(me.body.organizations.map((o: { githubLogin: string }) => o.githubLogin)).to.deep.equal(['max', org]);
   });
 
   it('hides the org from outsiders (404), also in listings', async () => {

@@ -13,7 +13,7 @@ import { routeTable } from '../../src/http/app.js';
 import { mountRoutes } from '../../src/http/mount-routes.js';
 import type { Route } from '../../src/http/route.js';
 import { listen, type RunningServer } from '../../src/http/server.js';
-import { ADMIN_TOKEN, Client, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
+import { ADMIN_TOKEN, Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 
 /**
  * Counts the chunks every decompressor is fed while `fn` runs. body-parser inflates through
@@ -46,13 +46,16 @@ describe('route table', () => {
   const { app, services } = makeApi(new MemoryStore());
   const admin = new Client([app]);
   const org = 'acme';
+  before(() => createOrgs(admin, org, 'renew_lease'));
 
   describe('declarations', () => {
     const routes = routeTable(services);
 
-    it('leaves only the probes and metrics unauthenticated', () => {
-      const open = routes.filter((r) => r.auth === 'none').map((r) => r.path).sort();
-      expect(open).to.deep.equal(['/healthz', '/readyz']);
+    it('leaves only the probes, metrics and the answers about features Fulmar lacks unauthenticated', () => {
+      const open = routes.filter((r) => r.auth === 'none');
+      expect(open.filter((r) => r.method !== 'all').map((r) => r.path).sort()).to.deep.equal(['/healthz', '/readyz']);
+      // The rest answer every caller the same 404 (src/http/routes/not-provided.ts).
+      for (const r of open.filter((x) => x.method === 'all')) expect(r.path, r.path).to.match(/^\/api\/.*\{\/\*rest\}$/);
     });
 
     it('gives the update token to exactly the calls the CLI makes with it (client.go: updateAccessToken)', () => {

@@ -81,7 +81,10 @@ export async function runFinalPhase(api: ApiClient, store: ObjectStore, names: S
   const held: { name: StackName; holder: string }[] = [];
   for (const name of all) {
     const got = await api.call('GET', stackApiPath(name), { kind: 'get', ref: name });
-    const holder = (got.body as { activeUpdate?: string } | undefined)?.activeUpdate;
+    // `currentOperation` is there only while an update holds the lease; `activeUpdate` alone may
+    // name the last update of an idle stack.
+    const body = got.body as { activeUpdate?: string; currentOperation?: unknown } | undefined;
+    const holder = body?.currentOperation ? body.activeUpdate : undefined;
     if (acked(got) && holder) held.push({ name, holder });
   }
   if (held.length > 0) await sleep((leaseSeconds + 3) * 1000);

@@ -9,10 +9,10 @@
  * seconds later is a bug the checker reports.
  *
  * Incarnations are identified by the stack `id` (it survives rename and transfer, and a re-create
- * gets a new one). An update's incarnation is pinned by any read whose `activeUpdate` names it —
- * only the incarnation holding its lease can say so. An import's incarnation is pinned when the
- * same client read the same id just before and just after it, and no rename or transfer from or
- * to that name was attempted in between.
+ * gets a new one). An update's incarnation is pinned by any read whose `activeUpdate` names it
+ * while it runs (`currentOperation`) — only the incarnation holding its lease can say so. An
+ * import's incarnation is pinned when the same client read the same id just before and just
+ * after it, and no rename or transfer from or to that name was attempted in between.
  */
 import { acked, attempted, describeOp, effectUntil, nameKey, type Op, type StackName } from './history.js';
 import type { FinalSnapshot, FinalStack } from './final-phase.js';
@@ -75,8 +75,9 @@ export function checkInvariants(input: CheckInput): Violation[] {
     if (op.kind === 'import') f.import = op;
   }
   for (const op of ops) {
-    const body = op.body as { id?: string; activeUpdate?: string } | undefined;
-    if (op.kind !== 'get' || !acked(op) || !body?.activeUpdate || !body.id) continue;
+    const body = op.body as { id?: string; activeUpdate?: string; currentOperation?: unknown } | undefined;
+    // Only a read made while the update holds the lease (`currentOperation`) pins it.
+    if (op.kind !== 'get' || !acked(op) || !body?.activeUpdate || !body.currentOperation || !body.id) continue;
     const f = updates.get(body.activeUpdate);
     if (!f) continue;
     if (f.incarnation && f.incarnation !== body.id) {
@@ -196,8 +197,8 @@ export function checkInvariants(input: CheckInput): Violation[] {
     if (!t.ok) violate('no-stuck-lease', `${nameKey(t.name)} still held by ${t.holder} after its lease expired; a new update could not take it over`, t.ops);
   }
   for (const s of final.stacks) {
-    const active = (s.getOp.body as { activeUpdate?: string }).activeUpdate;
-    if (active) violate('no-stuck-lease', `${nameKey(s.name)} still reports activeUpdate ${active} after the takeovers`, [s.getOp]);
+    const body = s.getOp.body as { activeUpdate?: string; currentOperation?: unknown };
+    if (body.currentOperation) violate('no-stuck-lease', `${nameKey(s.name)} still reports update ${body.activeUpdate} running after the takeovers`, [s.getOp]);
   }
 
   // ---- no stranded stack; listings agree with reads

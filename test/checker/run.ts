@@ -11,7 +11,7 @@ import { startCluster, STARTUP_PATHS, type Cluster } from './cluster.js';
 import { runFinalPhase } from './final-phase.js';
 import { HistoryRecorder, type StackName } from './history.js';
 import { checkInvariants, formatViolations, type Violation } from './invariants.js';
-import { DEFAULT_NAMESPACE, namesOf, runPodKiller, runWorkload, setupMember } from './workload.js';
+import { DEFAULT_NAMESPACE, namesOf, runPodKiller, runWorkload, setupMember, setupOrgs } from './workload.js';
 import { SCENARIOS, type ScenarioName } from './scenarios.js';
 
 export interface CheckRunOptions {
@@ -75,6 +75,8 @@ export async function runHistoryCheck(options: CheckRunOptions): Promise<CheckRu
   try {
     if (options.scenario) {
       const scenario = SCENARIOS[options.scenario];
+      recorder.phase = 'setup';
+      if (!(await setupOrgs(clientFor('setup')))) throw new Error(`${label}: could not create the orgs (see the pods' logs in ${cluster.logDir})`);
       recorder.phase = options.scenario;
       // No faults: the scenarios' own outcome rules read every answer as definitive. Latency only.
       if (scenario.latency) cluster.faults.setPlan({ seed: options.seed, latency: scenario.latency, exempt: STARTUP_PATHS });

@@ -327,8 +327,9 @@ const journalCompleteVsCancel = scenario(
     }
     // The export replays the batches on pod A, so its commit needs no batch read.
     await c.setup.call('GET', `${S}/export`, { kind: 'export', ref, pod: c.podA });
-    // Both may answer 200 (a cancel that meets the complete's seal finishes it and is done);
-    // the general invariants check the answers (no 5xx) and the committed version.
+    // Whichever seals first wins; the other finishes the commit it meets and answers that the
+    // update already ended (complete 403, cancel 409). The general invariants check the answers
+    // (no 5xx) and the committed version.
     await race(
       c.offsetMs,
       () => c.r1.call('POST', `${U}/complete`, { kind: 'complete', ref, updateId, auth, body: { status: 'succeeded' }, pod: c.podA }),

@@ -118,7 +118,9 @@ export async function runAction(api: ApiClient, a: Action): Promise<void> {
   const ref = a.ref;
   switch (a.type) {
     case 'create':
-      await api.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack } });
+      // With the tags the CLI sends at create (pkg/backend/stack.go: GetEnvironmentTagsForCurrentStack),
+      // so that the `tags` action below carries the stored `pulumi:` tags unchanged.
+      await api.call('POST', `/api/stacks/${ref.org}/${ref.project}`, { kind: 'create', ref, body: { stackName: ref.stack, tags: { 'pulumi:project': ref.project } } });
       // Read it back at once: an acknowledged create must be visible (unless someone removed it).
       await api.call('GET', S, { kind: 'get', ref });
       return;
@@ -144,7 +146,9 @@ export async function runAction(api: ApiClient, a: Action): Promise<void> {
       return runUpdate(api, a);
     case 'cancel-active': {
       const got = await api.call('GET', S, { kind: 'get', ref });
-      const active = (got.body as { activeUpdate?: string } | undefined)?.activeUpdate;
+      // `activeUpdate` also names the last update of an idle stack; `currentOperation` says one runs.
+      const body = got.body as { activeUpdate?: string; currentOperation?: unknown } | undefined;
+      const active = body?.currentOperation ? body.activeUpdate : undefined;
       if (acked(got) && active) await api.call('POST', `${S}/update/${active}/cancel`, { kind: 'cancel', ref, updateId: active, body: {} });
       return;
     }
@@ -250,11 +254,24 @@ export interface WorkloadOptions {
 export const MEMBER = 'alice';
 
 /**
+ * Creates the orgs of the name space (`POST /api/orgs`): stacks and members go only into orgs
+ * that exist. One that already exists is fine. False if the setup failed.
+ */
+export async function setupOrgs(admin: ApiClient, ns: Namespace = DEFAULT_NAMESPACE): Promise<boolean> {
+  for (const name of ns.orgs) {
+    const res = await admin.call('POST', '/api/orgs', { kind: 'setup', body: { name } });
+    if (!acked(res) && res.status !== 409) return false;
+  }
+  return true;
+}
+
+/**
  * Makes `alice` an admin of every org of the name space (admin: she may delete, rename and
  * transfer) and returns an API token of hers, so that half the clients are an ordinary user
  * rather than the site admin. Undefined if the setup failed.
  */
 export async function setupMember(admin: ApiClient, ns: Namespace = DEFAULT_NAMESPACE): Promise<string | undefined> {
+  if (!(await setupOrgs(admin, ns))) return undefined;
   for (const org of ns.orgs) {
     const res = await admin.call('PUT', `/api/orgs/${org}/members/${MEMBER}`, { kind: 'setup', body: { role: 'admin' } });
     if (!acked(res)) return undefined;

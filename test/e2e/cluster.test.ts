@@ -138,6 +138,10 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
     const after = JSON.parse(await t.session.ok(['stack', 'tag', 'ls', '--json', '--stack', full], { cwd }));
     expect(after).not.to.have.property('owner');
     expect(after['pulumi:project']).to.equal('proj');
+    // The CLI's own tags are not set by hand: the CLI prints Fulmar's 400.
+    const refused = await t.session.cli(['stack', 'tag', 'set', 'pulumi:project', 'foo', '--stack', full], { cwd });
+    expect(refused.code, refused.stdout).to.not.equal(0);
+    expect(refused.stderr).to.contain("[400] Bad Request: tag 'pulumi:project' cannot be changed by hand (it is 'proj')");
   });
 
   it('renames a stack, after which an up changes nothing', async () => {
@@ -213,8 +217,13 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
     expect(lost).to.have.length(1);
     expect(String(lost[0]!.reason)).to.match(/Another update is currently in progress|conflict/i);
     expect(await resourcesOf(full)).to.have.length(21);
-    const meta = (await t.api(stackPath(full))).body as { version: number; activeUpdate: string };
-    expect(meta).to.include({ version: 1, activeUpdate: '' });
+    const meta = (await t.api(stackPath(full))).body as { version: number; activeUpdate: string; currentOperation?: unknown };
+    expect(meta.version).to.equal(1);
+    expect(meta.currentOperation, 'no update holds the stack').to.equal(undefined);
+    // Idle, `activeUpdate` names the update that won, and `pulumi cancel` says it already finished.
+    const idle = await t.session.cli(['cancel', '--yes', '--stack', full], { cwd: a.workspace.workDir });
+    expect(idle.code, idle.stdout).to.not.equal(0);
+    expect(idle.stderr).to.contain(`[409] Conflict: update '${meta.activeUpdate}' of stack '${full}' already finished (succeeded)`);
   });
 
   it('survives the CLI killed mid-up: cancel, then an up that keeps what the dead run created', async function () {
@@ -241,8 +250,8 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
     expect(await running).to.equal('died');
     await new Promise((r) => setTimeout(r, 500)); // let the dead program's last registration settle
 
-    const stuck = (await t.api(stackPath(full))).body as { activeUpdate: string };
-    expect(stuck.activeUpdate, 'the dead update still holds the stack').to.not.equal('');
+    const stuck = (await t.api(stackPath(full))).body as { currentOperation?: unknown };
+    expect(stuck.currentOperation, 'the dead update still holds the stack').to.not.equal(undefined);
     await t.session.ok(['cancel', '--yes', '--stack', full], { cwd: stack.workspace.workDir });
     const afterCancel = (await resourcesOf(full)).map((r) => r.urn);
     expect(afterCancel.length).to.be.at.least(partial.length);

@@ -373,8 +373,8 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
       // The dynamic provider, blocked at the gate, would outlive its CLI: a crashed machine.
       killAll(processTree(marker));
       outcomes.push(await running);
-      const meta = (await t.api(stackPath(run.full))).body as { activeUpdate: string };
-      expect(meta.activeUpdate, `${run.mode}: the dead update still holds the stack`).to.not.equal('');
+      const meta = (await t.api(stackPath(run.full))).body as { currentOperation?: unknown };
+      expect(meta.currentOperation, `${run.mode}: the dead update still holds the stack`).to.not.equal(undefined);
       await cancel(run);
     });
     expectSameOutcome(outcomes, false);

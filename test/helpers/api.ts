@@ -79,6 +79,19 @@ export const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toStri
 
 export const stackPath = (org: string, project: string, stack: string) => `/api/stacks/${org}/${project}/${stack}`;
 
+/**
+ * Creates orgs as the site admin (`POST /api/orgs`), as an operator does before anyone uses them;
+ * one that already exists is fine (several suites share a store).
+ */
+export async function createOrgs(client: Client, ...names: string[]): Promise<void> {
+  for (const name of names) {
+    const res = await client.call('post', '/api/orgs', { name });
+    if (res.status !== 201 && !(res.status === 409 && /already exists/.test(res.body?.message ?? ''))) {
+      throw new Error(`could not create org '${name}': ${res.status} ${res.text}`);
+    }
+  }
+}
+
 export const programRequest = (dryRun: boolean) => ({
   name: 'proj',
   runtime: 'nodejs',

@@ -67,7 +67,7 @@ function snapshot(stacks: FinalStack[]): FinalSnapshot {
 function updateOps(u: string, id: string, checkpoints: { marker: string; status: number; start: number; end: number }[]) {
   return [
     op({ kind: 'update-start', updateId: u, start: 0, end: 10, status: 200 }),
-    op({ kind: 'get', start: 11, end: 12, status: 200, body: { id, activeUpdate: u } }),
+    op({ kind: 'get', start: 11, end: 12, status: 200, body: { id, activeUpdate: u, currentOperation: { kind: 'update', author: 'admin', started: 1 } } }),
     ...checkpoints.map((c) => op({ kind: 'checkpoint', updateId: u, marker: c.marker, start: c.start, end: c.end, status: c.status })),
   ];
 }

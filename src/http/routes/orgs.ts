@@ -1,9 +1,12 @@
-/** Org membership management (docs/design.md#roles): site admins and org admins. */
+/**
+ * Orgs and their members (docs/design.md#roles, docs/design.md#organizations): site admins create
+ * orgs; site admins and org admins manage members.
+ */
 import type { Request } from 'express';
 import type { Services } from '../services.js';
 import type { Route } from '../route.js';
 import { body } from '../parse.js';
-import { setMemberRequest } from '../../wire/requests.js';
+import { createOrgRequest, setMemberRequest } from '../../wire/requests.js';
 import { validateUserLogin, validateOrgName } from '../../domain/names.js';
 
 const org = (p: Request['params']) => validateOrgName(p.org);
@@ -11,6 +14,16 @@ const login = (p: Request['params']) => validateUserLogin(p.login);
 
 export function orgRoutes(s: Services): Route[] {
   return [
+    {
+      method: 'post',
+      path: '/api/orgs',
+      auth: 'api-token',
+      body: 'small',
+      handler: async (req, res, { principal }) => {
+        const { name } = body(req, createOrgRequest);
+        res.status(201).json(await s.orgs.create(principal, name));
+      },
+    },
     {
       method: 'get',
       path: '/api/orgs/:org/members',

@@ -9,7 +9,6 @@ import { createStackRequest, renameRequest, tagsRequest, transferRequest } from 
 import { validateOrgName, validateProjectName } from '../../domain/names.js';
 import { checkDeployment } from '../../domain/deployment-check.js';
 import { rawTopLevelValue } from '../../domain/raw-json.js';
-import { stackView } from '../../services/stack-service.js';
 import { notFound } from '../../domain/errors.js';
 import { S, stackRefOf } from './stack-ref.js';
 
@@ -50,7 +49,7 @@ export function stackRoutes(s: Services): Route[] {
       auth: 'api-token',
       body: 'none',
       handler: async (req, res, { principal }) => {
-        res.json(stackView(await s.stacks.get(principal, stackRefOf(req))));
+        res.json(await s.stacks.view(principal, stackRefOf(req)));
       },
     },
     {

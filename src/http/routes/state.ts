@@ -8,7 +8,7 @@ import type { Services } from '../services.js';
 import type { Route } from '../route.js';
 import { rawBody } from '../parse.js';
 import { checkDeployment } from '../../domain/deployment-check.js';
-import { notFound } from '../../domain/errors.js';
+import { badRequest } from '../../domain/errors.js';
 import { S, stackRefOf } from './stack-ref.js';
 
 const sendExport = (res: Response, body: ExportBody) => {
@@ -37,8 +37,9 @@ export function stateRoutes(s: Services): Route[] {
       body: 'none',
       handler: async (req, res, { principal }) => {
         const raw = req.params.version as string;
-        if (!/^\d+$/.test(raw)) throw notFound(`version '${raw}' not found`);
-        sendExport(res, await s.state.exportVersion(principal, stackRefOf(req), Number(raw), acceptsGzip(req)));
+        // Versions are positive integers (pkg/backend/httpstate/backend.go: ExportDeploymentForVersion).
+        if (!/^[1-9]\d*$/.test(raw)) throw badRequest(`version '${raw}' is not a positive integer`);
+        sendExport(res, await s.state.exportVersion(principal, stackRefOf(req), BigInt(raw), acceptsGzip(req)));
       },
     },
     {

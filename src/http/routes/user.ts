@@ -16,7 +16,10 @@ export function userRoutes(s: Services): Route[] {
       path: '/api/user',
       auth: 'api-token',
       body: 'none',
-      handler: (_req, res, { principal: p }) => {
+      handler: async (_req, res, { principal: p }) => {
+        // Every org the caller belongs to, personal org first: `whoami -v` prints them, and the
+        // `org` commands check membership against them (pkg/cmd/pulumi/org/org_search.go).
+        const orgs = await s.orgs.membershipsOf(p);
         res.json({
           id: p.login,
           githubLogin: p.login,
@@ -24,9 +27,7 @@ export function userRoutes(s: Services): Route[] {
           email: '',
           avatarUrl: '',
           siteAdmin: p.siteAdmin,
-          organizations: Object.keys(p.orgs)
-            .sort()
-            .map((org) => ({ githubLogin: org, name: org, avatarUrl: '', role: p.orgs[org] })),
+          organizations: orgs.map((o) => ({ githubLogin: o.name, name: o.name, avatarUrl: '', role: o.role })),
           identities: [],
           ...(p.token && { tokenInfo: { name: p.token.description } }),
         });
