@@ -1,9 +1,9 @@
 /** Org membership management (docs/design.md#roles): site admins and org admins. */
 import type { Request } from 'express';
 import type { Services } from '../services.js';
-import type { Route } from '../route.js';
-import { body } from '../parse.js';
+import { defineRoute, type Route } from '../route.js';
 import { setMemberRequest } from '../../wire/requests.js';
+import { listMembersResponse, memberResponse } from '../../wire/responses.js';
 import { validateUserLogin, validateOrgName } from '../../domain/names.js';
 
 const org = (p: Request['params']) => validateOrgName(p.org);
@@ -16,25 +16,35 @@ export function orgRoutes(s: Services): Route[] {
       path: '/api/orgs/:org/members',
       auth: 'api-token',
       body: 'none',
+      summary: "An organization's members and their roles",
+      responses: { 200: listMembersResponse },
+      errors: [403],
       handler: async (req, res, { principal }) => {
         res.json({ members: await s.auth.listMembers(principal, org(req.params)) });
       },
     },
-    {
+    defineRoute({
       method: 'put',
       path: '/api/orgs/:org/members/:login',
       auth: 'api-token',
       body: 'small',
-      handler: async (req, res, { principal }) => {
-        const { role } = body(req, setMemberRequest);
+      summary: "Add a member or change a member's role",
+      request: setMemberRequest,
+      responses: { 200: memberResponse },
+      errors: [403],
+      handler: async (req, res, { principal }, input) => {
+        const { role } = input.body();
         res.json(await s.auth.setMember(principal, org(req.params), login(req.params), role));
       },
-    },
+    }),
     {
       method: 'get',
       path: '/api/orgs/:org/members/:login',
       auth: 'api-token',
       body: 'none',
+      summary: "One member's role",
+      responses: { 200: memberResponse },
+      errors: [403, 404],
       handler: async (req, res, { principal }) => {
         res.json(await s.auth.getMember(principal, org(req.params), login(req.params)));
       },
@@ -44,6 +54,9 @@ export function orgRoutes(s: Services): Route[] {
       path: '/api/orgs/:org/members/:login',
       auth: 'api-token',
       body: 'none',
+      summary: 'Remove a member from the organization',
+      responses: { 204: null },
+      errors: [403, 404],
       handler: async (req, res, { principal }) => {
         await s.auth.removeMember(principal, org(req.params), login(req.params));
         res.status(204).end();
