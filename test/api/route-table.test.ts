@@ -50,9 +50,9 @@ describe('route table', () => {
   describe('declarations', () => {
     const routes = routeTable(services);
 
-    it('leaves only the probes and metrics unauthenticated', () => {
+    it('leaves only the probes, metrics and the API document unauthenticated', () => {
       const open = routes.filter((r) => r.auth === 'none').map((r) => r.path).sort();
-      expect(open).to.deep.equal(['/healthz', '/readyz']);
+      expect(open).to.deep.equal(['/api/openapi/pulumi-spec.json', '/healthz', '/readyz']);
     });
 
     it('gives the update token to exactly the calls the CLI makes with it (client.go: updateAccessToken)', () => {
