@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the two real peers Fulmar's tests drive — the MinIO server and the pulumi CLI — from the Go
-# module proxy, once, into .tools/bin (git-ignored). Re-running is cheap: a binary whose pinned version
-# matches the stamp beside it is reused.
+# module proxy, once, into .tools/bin (git-ignored), and installs the API fuzzer, schemathesis, from
+# PyPI into .tools/schemathesis. Re-running is cheap: a tool whose pinned version matches the stamp
+# beside it is reused.
 #
 # .tools/ does not survive a fresh clone (CI clones anew each run), so every build is also copied to
 # a per-machine cache, ${FULMAR_TOOLS_CACHE:-$HOME/.cache/fulmar-tools}, and taken from there when its
-# stamp matches the pin. Set FULMAR_TOOLS_CACHE=off to skip that cache.
+# stamp matches the pin (for schemathesis, the cache keeps the wheels pip downloaded). Set
+# FULMAR_TOOLS_CACHE=off to skip that cache.
 #
-# Usage: scripts/install-tools.sh [minio|pulumi|all]   (default: all)
+# Usage: scripts/install-tools.sh [minio|pulumi|schemathesis|all]   (default: all)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -102,9 +104,54 @@ GO
   remember pulumi
 }
 
+# schemathesis: every package pinned in scripts/schemathesis-requirements.txt (schemathesis itself
+# and what it needs), installed with pip --target into .tools/schemathesis and run by
+# .tools/bin/schemathesis as `python3 -m schemathesis.cli`. Its wheels are built for one Python, so
+# the stamp names the Python version and the requirements' hash as well as the pin.
+install_schemathesis() {
+  local req="$root/scripts/schemathesis-requirements.txt" dir="$root/.tools/schemathesis"
+  local python version stamp
+  python=$(command -v python3) || { echo "schemathesis needs python3 (3.10 or newer) on PATH" >&2; return 1; }
+  version=$(sed -n 's/^schemathesis==//p' "$req")
+  stamp="$version $("$python" -c 'import sys; print("py%d.%d" % sys.version_info[:2])') $(sha256sum "$req" | cut -c1-16)"
+  if [ -x "$bin/schemathesis" ] && [ "$(cat "$dir/.version" 2>/dev/null)" = "$stamp" ]; then
+    echo "schemathesis $version: cached"
+    return
+  fi
+  local wheels
+  if [ "$cache" = off ]; then
+    wheels="$root/.tools/schemathesis-wheels"
+  else
+    wheels="$cache/schemathesis-wheels/$(tr ' ' '-' <<<"$stamp")"
+  fi
+  if [ ! -f "$wheels/.complete" ]; then
+    echo "downloading schemathesis $version and its dependencies from PyPI…"
+    rm -rf "$wheels" && mkdir -p "$wheels"
+    PIP_ROOT_USER_ACTION=ignore "$python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps -r "$req" -d "$wheels"
+    touch "$wheels/.complete"
+  else
+    echo "schemathesis $version: installing from the wheels in $wheels"
+  fi
+  # Into a fresh folder, then swapped in, so a failed install leaves no half-installed tool.
+  rm -rf "$dir.tmp.$$"
+  PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --disable-pip-version-check --no-warn-script-location --no-index --no-deps \
+    --find-links "$wheels" --target "$dir.tmp.$$" -r "$req"
+  echo "$stamp" >"$dir.tmp.$$/.version"
+  rm -rf "$dir" && mv "$dir.tmp.$$" "$dir"
+  cat >"$bin/schemathesis" <<'SH'
+#!/bin/sh
+# Written by scripts/install-tools.sh: the pinned schemathesis in .tools/schemathesis.
+dir=$(cd "$(dirname "$0")/../schemathesis" && pwd)
+PYTHONNOUSERSITE=1 PYTHONPATH="$dir" exec python3 -m schemathesis.cli "$@"
+SH
+  chmod +x "$bin/schemathesis"
+  "$bin/schemathesis" --version
+}
+
 case "${1:-all}" in
   minio) build_minio ;;
   pulumi) build_pulumi ;;
-  all) build_minio; build_pulumi ;;
-  *) echo "usage: $0 [minio|pulumi|all]" >&2; exit 2 ;;
+  schemathesis) install_schemathesis ;;
+  all) build_minio; build_pulumi; install_schemathesis ;;
+  *) echo "usage: $0 [minio|pulumi|schemathesis|all]" >&2; exit 2 ;;
 esac

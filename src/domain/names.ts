@@ -9,15 +9,15 @@ import { badRequest } from './errors.js';
 
 // pkg/backend/httpstate/backend.go: stackOwnerRegexp. A leading `_` is impossible, which keeps
 // org names from colliding with the bucket's reserved `_system/` prefix.
-const ORG_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{1,38}[a-zA-Z0-9]$/;
+export const ORG_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{1,38}[a-zA-Z0-9]$/;
 // Same alphabet as orgs (users double as personal orgs) but 1–39 chars, like GitHub logins.
-const USER_LOGIN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,38}$/;
+export const USER_LOGIN = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,38}$/;
 // sdk/go/common/tokens/stack_name.go; the CLI "cleans" project names to the same alphabet
 // before putting them in URLs (backend.go: cleanProjectName).
-const PATH_SEGMENT = /^[A-Za-z0-9_.-]{1,100}$/;
-const TAG_NAME = /^[a-zA-Z0-9_.:-]{1,40}$/;
-const UPDATE_ID = /^[a-f0-9-]{8,64}$/;
-const MAX_TAG_VALUE_CHARS = 256;
+export const PATH_SEGMENT = /^[A-Za-z0-9_.-]{1,100}$/;
+export const TAG_NAME = /^[a-zA-Z0-9_.:-]{1,40}$/;
+export const UPDATE_ID = /^[a-f0-9-]{8,64}$/;
+export const MAX_TAG_VALUE_CHARS = 256;
 
 /** Quotes a rejected value for an error message without letting a huge input flood logs. */
 function shown(value: unknown): string {

@@ -21,12 +21,14 @@ import { stackRoutes } from './routes/stacks.js';
 import { stateRoutes } from './routes/state.js';
 import { updateRoutes } from './routes/updates.js';
 import { secretsRoutes } from './routes/secrets.js';
+import { openApiRoutes } from './routes/openapi.js';
 
-/** Every route the pod serves, in matching order. */
+/** Every route the pod serves, in matching order; the API document describes exactly these. */
 export function routeTable(s: Services): Route[] {
-  return [
+  const table: Route[] = [
     ...opsRoutes(s),
     ...notProvidedRoutes(),
+    ...openApiRoutes(() => table),
     ...userRoutes(s),
     ...orgRoutes(s),
     ...stateRoutes(s),
@@ -34,6 +36,7 @@ export function routeTable(s: Services): Route[] {
     ...updateRoutes(s),
     ...stackRoutes(s),
   ];
+  return table;
 }
 
 export interface AppOptions {

@@ -1,4 +1,7 @@
-/** Turning request bytes into validated values; every failure is a 400 in Pulumi's shape. */
+/**
+ * Turning request bytes into validated values; every failure is a 400 in Pulumi's shape. Routes
+ * parse through the schemas they declare (src/http/mount-routes.ts binds them).
+ */
 import type { Request } from 'express';
 import type { z } from 'zod';
 import { badRequest } from '../domain/errors.js';
@@ -29,9 +32,3 @@ export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what =
   }
   return result.data;
 }
-
-export const body = <S extends z.ZodType>(req: Request, schema: S): z.output<S> =>
-  parseWith(schema, parseJsonBody(req));
-
-export const query = <S extends z.ZodType>(req: Request, schema: S): z.output<S> =>
-  parseWith(schema, req.query, 'query');

@@ -1,9 +1,12 @@
 /**
- * What a route declares about itself: its method and path, the credential it needs and how
- * large a body it may read. Nothing is decided from the path at request time — a stack named
- * `complete` is just a stack (src/http/mount-routes.ts reads these declarations).
+ * What a route declares about itself: its method and path, the credential it needs, how large a
+ * body it may read, and — for the API document (src/http/openapi.ts, docs/openapi.json) — a
+ * summary and the zod schemas of what it takes and answers. Nothing is decided from the path at
+ * request time — a stack named `complete` is just a stack (src/http/mount-routes.ts reads these
+ * declarations).
  */
 import type { Request, Response } from 'express';
+import type { z } from 'zod';
 import type { Principal } from '../domain/roles.js';
 
 /** `all`: every method gets the same answer (the features Fulmar does not provide). */
@@ -13,7 +16,8 @@ export type Method = 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'all
  * `api-token`: `Authorization: token …`, resolved to a principal before anything else runs.
  * `update-token`: `Authorization: update-token …` (docs/protocol.md#authentication); only its
  * presence and scheme are checked up front — the update service verifies it against the lease.
- * `none`: probes, metrics, and the answers about features Fulmar does not provide.
+ * `none`: probes, metrics, the API document, and the answers about features Fulmar does not
+ * provide.
  */
 export type Auth = 'api-token' | 'update-token' | 'none';
 
@@ -29,13 +33,57 @@ export interface Credentials {
   none: Record<string, never>;
 }
 
-export interface RouteOf<A extends Auth> {
+type Schema = z.ZodType;
+
+/**
+ * The declared schemas, bound to this request: the handler parses with exactly the schema the
+ * document shows. Parsing is on demand, so a handler may first check the raw bytes (depth, shape)
+ * and only then parse; a failure is a 400 naming `what` (src/http/parse.ts).
+ */
+export interface Input<Q extends Schema | undefined, B extends Schema | undefined> {
+  query: Q extends Schema ? () => z.output<Q> : never;
+  body: B extends Schema ? (what?: string) => z.output<B> : never;
+}
+
+/**
+ * A success response: the schema of its JSON body, `null` for none (204, HEAD), or another
+ * media type with the schema of its text.
+ */
+export type Reply = Schema | null | { contentType: string; schema: Schema };
+
+/**
+ * Error statuses a route answers beyond those its declaration implies: 400 for any input, 401
+ * for a credential (and 503: the token is looked up in the bucket), 413 and 415 for a body
+ * (src/http/openapi.ts: impliedErrors). Each is `{code, message}` (docs/protocol.md#errors).
+ */
+export type ErrorStatus = 403 | 404 | 409 | 503;
+
+export interface RouteSpec<A extends Auth, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined> {
   method: Method;
   path: string;
   auth: A;
   body: BodyLimit;
-  handler(req: Request, res: Response, credential: Credentials[A]): Promise<void> | void;
+  /** One line for the API document. */
+  summary: string;
+  /** The query string, as Express parses it. */
+  query?: Q;
+  /** The JSON request body. */
+  request?: B;
+  /** Success statuses and their bodies. */
+  responses: Readonly<Partial<Record<200 | 201 | 204, Reply>>>;
+  errors?: readonly ErrorStatus[];
+  handler(req: Request, res: Response, credential: Credentials[A], input: Input<Q, B>): Promise<void> | void;
 }
 
 /** One row of the route table; `auth` picks the credential the handler receives. */
-export type Route = RouteOf<'api-token'> | RouteOf<'update-token'> | RouteOf<'none'>;
+export type Route = { [A in Auth]: RouteSpec<A, Schema | undefined, Schema | undefined> }[Auth];
+
+/**
+ * Declares a route whose handler reads its query or body: `input` is then typed from the schemas
+ * the route declares. (Routes that read neither can be written as plain objects.)
+ */
+export function defineRoute<A extends Auth, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined>(
+  spec: RouteSpec<A, Q, B>,
+): Route {
+  return spec as unknown as Route;
+}

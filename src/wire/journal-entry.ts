@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { badRequest } from '../domain/errors.js';
+import { MAX_SEQUENCE } from '../storage/layout.js';
 
 /** apitype.JournalEntryKind, in the CLI's numbering. */
 export const JournalKind = {
@@ -53,19 +54,24 @@ export type DeploymentJson = JsonObject;
 export const isJsonObject = (v: unknown): v is JsonObject =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-const resourceState = z.custom<ResourceState>(
-  (v) => isJsonObject(v) && typeof v.urn === 'string',
-  'must be a resource state (an object with a string urn)',
-);
-const operation = z.custom<Operation>(
-  (v) => isJsonObject(v) && resourceState.safeParse(v.resource).success && typeof v.type === 'string',
-  'must be an operation ({resource, type})',
-);
-const jsonObject = z.custom<JsonObject>(isJsonObject, 'must be an object');
-const deployment = z.custom<DeploymentJson>(
-  (v) => isJsonObject(v) && (v.resources == null || Array.isArray(v.resources)),
-  'must be a deployment (an object whose resources is an array)',
-);
+// Each meta is the same check as JSON Schema, for the API document.
+const resourceStateJson = { type: 'object', required: ['urn'], properties: { urn: { type: 'string' } } };
+const resourceState = z
+  .custom<ResourceState>((v) => isJsonObject(v) && typeof v.urn === 'string', 'must be a resource state (an object with a string urn)')
+  .meta(resourceStateJson);
+const operation = z
+  .custom<Operation>(
+    (v) => isJsonObject(v) && resourceState.safeParse(v.resource).success && typeof v.type === 'string',
+    'must be an operation ({resource, type})',
+  )
+  .meta({ type: 'object', required: ['resource', 'type'], properties: { resource: resourceStateJson, type: { type: 'string' } } });
+const jsonObject = z.custom<JsonObject>(isJsonObject, 'must be an object').meta({ type: 'object' });
+const deployment = z
+  .custom<DeploymentJson>(
+    (v) => isJsonObject(v) && (v.resources == null || Array.isArray(v.resources)),
+    'must be a deployment (an object whose resources is an array)',
+  )
+  .meta({ type: 'object', properties: { resources: { type: ['array', 'null'] } } });
 
 /** Go decodes `null` into a pointer as nil and into a scalar as its zero value. */
 const index = z.number().int().nonnegative().nullish().transform((v) => v ?? undefined);
@@ -75,7 +81,8 @@ const entrySchema = z.object({
   // Only version 1 exists; anything else is a format this server does not know.
   version: z.literal(1),
   kind: z.number().int().min(0).max(9).transform((k) => k as JournalKind),
-  sequenceID: z.number().int().positive(),
+  // Sequence ids become 10-digit bucket keys (src/storage/layout.ts).
+  sequenceID: z.number().int().positive().max(MAX_SEQUENCE),
   operationID: z.number().int().nonnegative().nullish().transform((v) => v ?? 0),
   removeOld: index,
   removeNew: index,
@@ -88,6 +95,7 @@ const entrySchema = z.object({
   isRefresh: flag,
   secretsProvider: z
     .custom<JsonObject & { type: string }>((v) => isJsonObject(v) && typeof v.type === 'string', 'must be {type, state}')
+    .meta({ type: 'object', required: ['type'], properties: { type: { type: 'string' } } })
     .nullish()
     .transform((v) => v ?? undefined),
   snippets: z.array(jsonObject).nullish().transform((v) => v ?? undefined),
@@ -125,6 +133,13 @@ export function parseJournalEntry(raw: unknown, where = 'journal entry'): Journa
   if (problem) throw badRequest(`${where} (sequenceID ${parsed.data.sequenceID}): ${problem}`);
   return parsed.data;
 }
+
+/**
+ * The request body `{"entries":[…]}` (apitype.JournalEntries; a missing list is empty), as the API
+ * document shows it. parseJournalEntries applies the same entry schema one entry at a time, so a
+ * 400 names the entry at fault.
+ */
+export const journalEntriesRequest = z.looseObject({ entries: z.array(entrySchema).nullish() });
 
 /** Parses the request body `{"entries":[…]}` (apitype.JournalEntries; a missing list is empty). */
 export function parseJournalEntries(body: unknown): JournalEntry[] {

@@ -5,12 +5,18 @@
  */
 import { z } from 'zod';
 import {
+  MAX_TAG_VALUE_CHARS,
+  MAX_TAGS,
+  ORG_NAME,
+  PATH_SEGMENT,
+  TAG_NAME,
   validateOrgName,
   validateProjectName,
   validateTagName,
   validateTags,
   validateTagValue,
 } from '../domain/names.js';
+import { MAX_SEQUENCE } from '../storage/layout.js';
 
 const str = z.string().nullish().transform((v) => v ?? '');
 const strMap = z.record(z.string(), z.string()).nullish().transform((v) => v ?? {});
@@ -34,15 +40,39 @@ function checkedBy<T>(validate: (value: unknown) => T) {
 
 /**
  * A tag map, checked by validateTags (names, values, count). Not z.record: that copies entries
- * by assignment, and assigning `__proto__` silently drops the tag; validateTags keeps it.
+ * by assignment, and assigning `__proto__` silently drops the tag; validateTags keeps it. The
+ * meta is what the API document shows for it: the same limits, as JSON Schema.
  */
-const tagMap = z.unknown().transform(checkedBy(validateTags));
+const tagMap = z.unknown().transform(checkedBy(validateTags)).meta({
+  type: 'object',
+  maxProperties: MAX_TAGS,
+  propertyNames: { pattern: TAG_NAME.source },
+  additionalProperties: { type: 'string', maxLength: MAX_TAG_VALUE_CHARS },
+});
+/** A name checked by a domain validator, shown in the API document as a string of `pattern`. */
+const nameBy = (validate: (value: unknown) => string, pattern: RegExp) =>
+  z.unknown().transform(checkedBy(validate)).meta({ type: 'string', pattern: pattern.source });
+/** A state: checked on its bytes (src/domain/deployment-check.ts), shown as the object it must be. */
+const deploymentValue = z.unknown().meta({
+  type: 'object',
+  description: 'A deployment (docs/protocol.md#what-every-stored-state-must-be).',
+});
+/** An initial state: an UntypedDeployment, checked on its bytes like any stored state. */
+const initialState = z.unknown().meta({
+  type: 'object',
+  required: ['version', 'deployment'],
+  properties: { version: { type: 'integer', minimum: 1, maximum: 4 }, deployment: { type: 'object' } },
+  description: 'An UntypedDeployment (docs/protocol.md#what-every-stored-state-must-be).',
+});
+/** Sequence numbers become 10-digit bucket keys (src/storage/layout.ts). */
+const sequence = z.number().int().positive().max(MAX_SEQUENCE);
 
 export const createStackRequest = z.looseObject({
-  stackName: z.string().min(1),
+  // Checked by validateStackName, the same pattern.
+  stackName: z.string().min(1).meta({ pattern: PATH_SEGMENT.source }),
   tags: tagMap.nullish().transform((v) => v ?? undefined),
   teams: z.array(z.string()).nullish(),
-  state: z.unknown().optional(),
+  state: initialState.optional(),
 });
 
 export const configValue = z.looseObject({
@@ -79,7 +109,7 @@ export const startUpdateRequest = z
 export const deltaCheckpointRequest = z.looseObject({
   version: z.number().int(),
   checkpointHash: z.string().regex(/^[a-f0-9]{64}$/, 'must be a lowercase hex SHA-256'),
-  sequenceNumber: z.number().int().positive(),
+  sequenceNumber: sequence,
   deploymentDelta: z.array(
     z.looseObject({
       Span: z.looseObject({
@@ -125,15 +155,37 @@ export const decryptRequest = z.looseObject({ ciphertext: secretBytes });
 export const batchEncryptRequest = z.looseObject({ plaintexts: batchOf('plaintexts') });
 export const batchDecryptRequest = z.looseObject({ ciphertexts: batchOf('ciphertexts') });
 
-export const renameRequest = z.looseObject({ newName: str, newProject: str });
-export const transferRequest = z.looseObject({ toOrg: z.string().min(1) });
+/** An empty name keeps the current one; another is checked by validateStackName or validateProjectName. */
+const newName = str.meta({ pattern: `^$|${PATH_SEGMENT.source}` });
+export const renameRequest = z.looseObject({ newName, newProject: newName });
+export const transferRequest = z.looseObject({ toOrg: z.string().min(1).meta({ pattern: ORG_NAME.source }) });
 export const tagsRequest = tagMap;
 
+/** apitype.UntypedDeployment: the body of `POST S/import` and `PATCH …/checkpoint`. */
 export const untypedDeployment = z.looseObject({
   version: z.number().int().min(1).max(4),
   features: z.array(z.string()).nullish(),
-  deployment: z.unknown().refine((d) => d !== undefined, 'deployment is required'),
+  deployment: deploymentValue.refine((d) => d !== undefined, 'deployment is required'),
 });
+
+/**
+ * apitype.PatchUpdateVerbatimCheckpointRequest. Never parsed into objects: its fields are cut out
+ * of the bytes, which must be kept exactly (docs/protocol.md#verbatim-checkpoints); this schema
+ * is what those checks enforce.
+ */
+export const verbatimCheckpointRequest = z.looseObject({
+  version: z.number().int(),
+  untypedDeployment,
+  sequenceNumber: sequence,
+});
+
+/**
+ * apitype.RenewUpdateLeaseRequest. Read by nobody, so it may be left out: the token that counts
+ * is the header's.
+ */
+export const renewLeaseRequest = z
+  .looseObject({ token: z.string().nullish(), duration: z.number().int().nullish() })
+  .nullish();
 
 export const setMemberRequest = z.looseObject({ role: z.enum(['viewer', 'member', 'admin']) });
 /** `POST /api/orgs`: Fulmar's own call (site admins); the name is checked by validateOrgName. */
@@ -150,9 +202,19 @@ export const historyQuery = z.looseObject({
 
 /** Filters become bucket prefixes, so each is a valid name or the request is a 400. */
 export const listStacksQuery = z.looseObject({
-  organization: z.unknown().transform(checkedBy(validateOrgName)).optional(),
-  project: z.unknown().transform(checkedBy(validateProjectName)).optional(),
-  tagName: z.unknown().transform(checkedBy(validateTagName)).optional(),
-  tagValue: z.unknown().transform(checkedBy(validateTagValue)).optional(),
-  continuationToken: z.string().optional(),
+  organization: nameBy(validateOrgName, ORG_NAME).optional(),
+  project: nameBy(validateProjectName, PATH_SEGMENT).optional(),
+  tagName: nameBy(validateTagName, TAG_NAME).optional(),
+  tagValue: z.unknown().transform(checkedBy(validateTagValue)).meta({ type: 'string', maxLength: MAX_TAG_VALUE_CHARS }).optional(),
+  // The last stack of the previous page, base64url-encoded (docs/protocol.md#pagination).
+  continuationToken: z.string().meta({ pattern: '^[A-Za-z0-9_-]+$' }).optional(),
 });
+
+/** `DELETE S?force=`: the CLI sends Go's `true` or `false` (client.go: DeleteStack). */
+export const deleteStackQuery = z.looseObject({ force: z.enum(['true', 'false']).optional() });
+
+/**
+ * `GET …/events?continuationToken=`: the token a previous page answered, the last sequence number
+ * returned (docs/protocol.md#pagination).
+ */
+export const eventsQuery = z.looseObject({ continuationToken: z.string().regex(/^-?[0-9]{1,15}$/, 'must be a token an earlier page answered').optional() });

@@ -51,9 +51,9 @@ describe('route table', () => {
   describe('declarations', () => {
     const routes = routeTable(services);
 
-    it('leaves only the probes, metrics and the answers about features Fulmar lacks unauthenticated', () => {
+    it('leaves only the probes, metrics, the API document and the answers about features Fulmar lacks unauthenticated', () => {
       const open = routes.filter((r) => r.auth === 'none');
-      expect(open.filter((r) => r.method !== 'all').map((r) => r.path).sort()).to.deep.equal(['/healthz', '/readyz']);
+      expect(open.filter((r) => r.method !== 'all').map((r) => r.path).sort()).to.deep.equal(['/api/openapi/pulumi-spec.json', '/healthz', '/readyz']);
       // The rest answer every caller the same 404 (src/http/routes/not-provided.ts).
       for (const r of open.filter((x) => x.method === 'all')) expect(r.path, r.path).to.match(/^\/api\/.*\{\/\*rest\}$/);
     });

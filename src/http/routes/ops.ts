@@ -1,6 +1,7 @@
 /** Liveness, readiness and metrics — unauthenticated, for load balancers and Prometheus. */
 import type { Services } from '../services.js';
 import type { Route } from '../route.js';
+import { healthResponse, metricsText, readyResponse } from '../../wire/responses.js';
 
 /** Resolves false once `ms` pass, so a hung bucket makes the pod unready instead of the probe hang. */
 export function withDeadline(check: () => Promise<boolean>, ms: number): Promise<boolean> {
@@ -18,6 +19,8 @@ export function opsRoutes(s: Services): Route[] {
       path: '/healthz',
       auth: 'none',
       body: 'none',
+      summary: 'Liveness: 200 while the process runs',
+      responses: { 200: healthResponse },
       handler: (_req, res) => {
         res.json({ status: 'ok' });
       },
@@ -27,6 +30,9 @@ export function opsRoutes(s: Services): Route[] {
       path: '/readyz',
       auth: 'none',
       body: 'none',
+      summary: 'Readiness: 200 while the bucket answers and the pod is not draining, else 503',
+      responses: { 200: readyResponse },
+      errors: [503],
       handler: async (_req, res) => {
         const ready = await withDeadline(s.ready, s.readyTimeoutMs);
         res.status(ready ? 200 : 503).json(ready ? { status: 'ready' } : { code: 503, message: 'Service Unavailable: not ready' });
@@ -40,6 +46,8 @@ export function opsRoutes(s: Services): Route[] {
       path: '/metrics',
       auth: 'none',
       body: 'none',
+      summary: 'Prometheus metrics',
+      responses: { 200: { contentType: 'text/plain', schema: metricsText } },
       handler: async (_req, res) => {
         res.setHeader('Content-Type', metrics.contentType);
         res.send(await metrics.render());

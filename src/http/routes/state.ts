@@ -7,6 +7,8 @@ import type { ExportBody } from '../../services/state-service.js';
 import type { Services } from '../services.js';
 import type { Route } from '../route.js';
 import { rawBody } from '../parse.js';
+import { untypedDeployment } from '../../wire/requests.js';
+import { exportResponse, importResponse } from '../../wire/responses.js';
 import { checkDeployment } from '../../domain/deployment-check.js';
 import { badRequest } from '../../domain/errors.js';
 import { S, stackRefOf } from './stack-ref.js';
@@ -26,6 +28,9 @@ export function stateRoutes(s: Services): Route[] {
       path: S('/export'),
       auth: 'api-token',
       body: 'none',
+      summary: "The stack's newest state: a running update's, else the latest version's",
+      responses: { 200: exportResponse },
+      errors: [404],
       handler: async (req, res, { principal }) => {
         sendExport(res, await s.state.exportLatest(principal, stackRefOf(req), acceptsGzip(req)));
       },
@@ -35,6 +40,9 @@ export function stateRoutes(s: Services): Route[] {
       path: S('/export/:version'),
       auth: 'api-token',
       body: 'none',
+      summary: 'A committed version, exactly as it was committed',
+      responses: { 200: exportResponse },
+      errors: [404],
       handler: async (req, res, { principal }) => {
         const raw = req.params.version as string;
         // Versions are positive integers (pkg/backend/httpstate/backend.go: ExportDeploymentForVersion).
@@ -47,6 +55,11 @@ export function stateRoutes(s: Services): Route[] {
       path: S('/import'),
       auth: 'api-token',
       body: 'large',
+      summary: 'Commit a deployment as the next version',
+      // Checked on its bytes, never parsed into objects (docs/protocol.md#what-every-stored-state-must-be).
+      request: untypedDeployment,
+      responses: { 200: importResponse },
+      errors: [403, 404, 409],
       handler: async (req, res, { principal }) => {
         const raw = rawBody(req);
         checkDeployment(raw);

@@ -7,17 +7,31 @@
  */
 import type { Request } from 'express';
 import type { Services } from '../services.js';
-import type { Route } from '../route.js';
-import { body, parseJsonBody, parseWith, query, rawBody } from '../parse.js';
+import { defineRoute, type Route } from '../route.js';
+import { parseJsonBody, rawBody } from '../parse.js';
 import {
   completeRequest,
   deltaCheckpointRequest,
   eventsBatchRequest,
+  eventsQuery,
   historyQuery,
+  renewLeaseRequest,
   startUpdateRequest,
   untypedDeployment,
   updateProgramRequest,
+  verbatimCheckpointRequest,
 } from '../../wire/requests.js';
+import { journalEntriesRequest } from '../../wire/journal-entry.js';
+import {
+  createUpdateResponse,
+  emptyResponse,
+  eventsResponse,
+  historyResponse,
+  latestUpdateResponse,
+  renewLeaseResponse,
+  startUpdateResponse,
+  updateStatusResponse,
+} from '../../wire/responses.js';
 import { badRequest } from '../../domain/errors.js';
 import { checkDeployment } from '../../domain/deployment-check.js';
 import { rawTopLevelValue } from '../../domain/raw-json.js';
@@ -32,13 +46,17 @@ export function updateRoutes(s: Services): Route[] {
   const routes: Route[] = [];
 
   for (const kind of CREATE_KINDS) {
-    routes.push({
+    routes.push(defineRoute({
       method: 'post',
       path: S(`/${kind}`),
       auth: 'api-token',
       body: 'small',
-      handler: async (req, res, { principal }) => {
-        const p = body(req, updateProgramRequest);
+      summary: `Create ${kind === 'update' ? 'an update' : `a ${kind}`} (nothing is locked yet)`,
+      request: updateProgramRequest,
+      responses: { 200: createUpdateResponse },
+      errors: [403, 404],
+      handler: async (req, res, { principal }, input) => {
+        const p = input.body();
         res.json(
           await s.updates.create(principal, stackRefOf(req), kind, {
             name: p.name,
@@ -52,25 +70,32 @@ export function updateRoutes(s: Services): Route[] {
           }),
         );
       },
-    });
+    }));
   }
 
   routes.push(
-    {
+    defineRoute({
       method: 'get',
       path: S('/updates'),
       auth: 'api-token',
       body: 'none',
-      handler: async (req, res, { principal }) => {
-        const { pageSize, page } = query(req, historyQuery);
+      summary: 'History: one entry per committed version, newest first',
+      query: historyQuery,
+      responses: { 200: historyResponse },
+      errors: [404],
+      handler: async (req, res, { principal }, input) => {
+        const { pageSize, page } = input.query();
         res.json({ updates: await s.history.history(principal, stackRefOf(req), pageSize ?? 100, page ?? 1) });
       },
-    },
+    }),
     {
       method: 'get',
       path: S('/updates/latest'),
       auth: 'api-token',
       body: 'none',
+      summary: 'The history entry of the latest version (404 before the first)',
+      responses: { 200: latestUpdateResponse },
+      errors: [404],
       handler: async (req, res, { principal }) => {
         res.json(await s.history.latest(principal, stackRefOf(req)));
       },
@@ -79,15 +104,21 @@ export function updateRoutes(s: Services): Route[] {
 
   for (const kind of PATH_KINDS) {
     const U = (suffix = '') => S(`/${kind}/:updateId${suffix}`);
+    // Every kind reaches the same handlers; the API document lists each, and says which are aliases.
+    const as = kind === 'update' ? '' : ` (the same call under \`${kind}\`)`;
     routes.push(
-      {
+      defineRoute({
         method: 'post',
         path: U(),
         auth: 'api-token',
         body: 'small',
-        handler: async (req, res, { principal }) => {
+        summary: `Start the update: take the lease, get the update token${as}`,
+        request: startUpdateRequest,
+        responses: { 200: startUpdateResponse },
+        errors: [403, 404, 409],
+        handler: async (req, res, { principal }, input) => {
           // Start tags replace the stack's tags, so they pass the same checks as PATCH …/tags.
-          const { tags, journalVersion } = parseWith(startUpdateRequest, parseJsonBody(req));
+          const { tags, journalVersion } = input.body();
           res.json(
             await s.updates.start(principal, stackRefOf(req), updateIdOf(req), tags ?? undefined, {
               journalVersion: journalVersion ?? 0,
@@ -95,24 +126,31 @@ export function updateRoutes(s: Services): Route[] {
             }),
           );
         },
-      },
+      }),
       {
         method: 'get',
         path: U(),
         auth: 'api-token',
         body: 'none',
+        summary: `The update's status${as}`,
+        responses: { 200: updateStatusResponse },
+        errors: [404],
         handler: async (req, res, { principal }) => {
           res.json(await s.updates.status(principal, stackRefOf(req), updateIdOf(req)));
         },
       },
-      {
+      defineRoute({
         method: 'patch',
         path: U('/checkpoint'),
         auth: 'update-token',
         body: 'large',
-        handler: async (req, res, { updateToken }) => {
+        summary: `Save a full checkpoint${as}`,
+        request: untypedDeployment,
+        responses: { 200: emptyResponse },
+        errors: [409],
+        handler: async (req, res, { updateToken }, input) => {
           const raw = rawBody(req);
-          const parsed = parseWith(untypedDeployment, parseJsonBody(req), 'checkpoint');
+          const parsed = input.body('checkpoint');
           // Stored as an UntypedDeployment built around the deployment's own bytes (no re-encoding).
           const deployment = rawTopLevelValue(raw, 'deployment');
           if (!deployment) throw badRequest('checkpoint has no deployment');
@@ -122,12 +160,17 @@ export function updateRoutes(s: Services): Route[] {
           await s.checkpoints.saveFullCheckpoint(stackRefOf(req), updateIdOf(req), updateToken, text);
           res.json({});
         },
-      },
+      }),
       {
         method: 'patch',
         path: U('/journalentries'),
         auth: 'update-token',
         body: 'large',
+        summary: `Save a batch of journal entries${as}`,
+        // Parsed entry by entry by the journal writer, with this schema's entry schema.
+        request: journalEntriesRequest,
+        responses: { 200: emptyResponse },
+        errors: [409],
         handler: async (req, res, { updateToken }) => {
           await s.journal.saveBatch(stackRefOf(req), updateIdOf(req), updateToken, rawBody(req), parseJsonBody(req));
           res.json({});
@@ -138,6 +181,10 @@ export function updateRoutes(s: Services): Route[] {
         path: U('/checkpointverbatim'),
         auth: 'update-token',
         body: 'large',
+        summary: `Save the whole state as the CLI serialized it${as}`,
+        request: verbatimCheckpointRequest,
+        responses: { 200: emptyResponse },
+        errors: [409],
         handler: async (req, res, { updateToken }) => {
           const raw = rawBody(req);
           // The text must be kept byte for byte: later deltas edit it by byte offset
@@ -152,63 +199,86 @@ export function updateRoutes(s: Services): Route[] {
           res.json({});
         },
       },
-      {
+      defineRoute({
         method: 'patch',
         path: U('/checkpointdelta'),
         auth: 'update-token',
         body: 'large',
-        handler: async (req, res, { updateToken }) => {
-          const d = body(req, deltaCheckpointRequest);
+        summary: `Save the state as byte edits of the previous one${as}`,
+        request: deltaCheckpointRequest,
+        responses: { 200: emptyResponse },
+        errors: [409],
+        handler: async (req, res, { updateToken }, input) => {
+          const d = input.body();
           await s.checkpoints.saveDeltaCheckpoint(stackRefOf(req), updateIdOf(req), updateToken, d.sequenceNumber, d.checkpointHash, d.deploymentDelta);
           res.json({});
         },
-      },
-      {
+      }),
+      defineRoute({
         method: 'post',
         path: U('/events/batch'),
         auth: 'update-token',
         body: 'large',
-        handler: async (req, res, { updateToken }) => {
-          const { events } = body(req, eventsBatchRequest);
+        summary: `Record a batch of engine events${as}`,
+        request: eventsBatchRequest,
+        responses: { 200: emptyResponse },
+        errors: [409],
+        handler: async (req, res, { updateToken }, input) => {
+          const { events } = input.body();
           await s.events.recordEvents(stackRefOf(req), updateIdOf(req), updateToken, events);
           res.json({});
         },
-      },
-      {
+      }),
+      defineRoute({
         method: 'get',
         path: U('/events'),
         auth: 'api-token',
         body: 'none',
-        handler: async (req, res, { principal }) => {
-          const token = typeof req.query.continuationToken === 'string' ? req.query.continuationToken : undefined;
-          res.json(await s.events.listEvents(principal, stackRefOf(req), updateIdOf(req), token));
+        summary: `The update's engine events, in sequence order, a page at a time${as}`,
+        query: eventsQuery,
+        responses: { 200: eventsResponse },
+        errors: [404],
+        handler: async (req, res, { principal }, input) => {
+          const { continuationToken } = input.query();
+          res.json(await s.events.listEvents(principal, stackRefOf(req), updateIdOf(req), continuationToken));
         },
-      },
+      }),
       {
         method: 'post',
         path: U('/renew_lease'),
         auth: 'update-token',
         body: 'small',
+        summary: `Renew the update's lease; the same token comes back${as}`,
+        // The CLI sends {token, duration}; the token that counts is the header's.
+        request: renewLeaseRequest,
+        responses: { 200: renewLeaseResponse },
         handler: async (req, res, { updateToken }) => {
           res.json(await s.updates.renewLease(stackRefOf(req), updateIdOf(req), updateToken));
         },
       },
-      {
+      defineRoute({
         method: 'post',
         path: U('/complete'),
         auth: 'update-token',
         body: 'small',
-        handler: async (req, res, { updateToken }) => {
-          const { status } = body(req, completeRequest);
+        summary: `Finish the update: commit its newest state as a version${as}`,
+        request: completeRequest,
+        responses: { 200: emptyResponse },
+        errors: [409],
+        handler: async (req, res, { updateToken }, input) => {
+          const { status } = input.body();
           await s.updates.complete(stackRefOf(req), updateIdOf(req), updateToken, status);
           res.json({});
         },
-      },
+      }),
       {
         method: 'post',
         path: U('/cancel'),
         auth: 'api-token',
         body: 'small',
+        summary: `Cancel the update: commit what it saved, as failed, and release the lease${as}`,
+        responses: { 200: emptyResponse },
+        errors: [403, 404, 409],
         handler: async (req, res, { principal }) => {
           await s.updates.cancel(principal, stackRefOf(req), updateIdOf(req));
           res.json({});

@@ -3,9 +3,16 @@
  * docs/protocol.md#tokens-and-org-members).
  */
 import type { Services } from '../services.js';
-import type { Route } from '../route.js';
-import { body, query } from '../parse.js';
+import { defineRoute, type Route } from '../route.js';
 import { createTokenRequest, listStacksQuery } from '../../wire/requests.js';
+import {
+  capabilitiesResponse,
+  createTokenResponse,
+  defaultOrgResponse,
+  listStacksResponse,
+  listTokensResponse,
+  userResponse,
+} from '../../wire/responses.js';
 import { validateUserLogin } from '../../domain/names.js';
 
 export function userRoutes(s: Services): Route[] {
@@ -16,6 +23,8 @@ export function userRoutes(s: Services): Route[] {
       path: '/api/user',
       auth: 'api-token',
       body: 'none',
+      summary: 'Who the token belongs to, and every org they belong to (what `pulumi login` and `whoami -v` ask)',
+      responses: { 200: userResponse },
       handler: async (_req, res, { principal: p }) => {
         // Every org the caller belongs to, personal org first: `whoami -v` prints them, and the
         // `org` commands check membership against them (pkg/cmd/pulumi/org/org_search.go).
@@ -39,6 +48,8 @@ export function userRoutes(s: Services): Route[] {
       path: '/api/user/organizations/default',
       auth: 'api-token',
       body: 'none',
+      summary: "The caller's default organization: their personal one",
+      responses: { 200: defaultOrgResponse },
       handler: (_req, res, { principal }) => {
         res.json({ GitHubLogin: principal.login, Messages: [] });
       },
@@ -48,34 +59,44 @@ export function userRoutes(s: Services): Route[] {
       path: '/api/capabilities',
       auth: 'api-token',
       body: 'none',
+      summary: 'What the CLI may use: delta checkpoints, batch encryption, deployment schema 4',
+      responses: { 200: capabilitiesResponse },
       handler: (_req, res) => {
         res.json({ capabilities: s.capabilities });
       },
     },
-    {
+    defineRoute({
       method: 'get',
       path: '/api/user/stacks',
       auth: 'api-token',
       body: 'none',
-      handler: async (req, res, { principal }) => {
-        res.json(await s.stacks.list(principal, query(req, listStacksQuery)));
+      summary: 'The stacks the caller can see, filtered, one page at a time',
+      query: listStacksQuery,
+      responses: { 200: listStacksResponse },
+      handler: async (_req, res, { principal }, input) => {
+        res.json(await s.stacks.list(principal, input.query()));
       },
-    },
-    {
+    }),
+    defineRoute({
       method: 'post',
       path: '/api/user/tokens',
       auth: 'api-token',
       body: 'small',
-      handler: async (req, res, { principal }) => {
-        const { description, expires } = body(req, createTokenRequest);
+      summary: 'Mint an API token for the caller (its value is shown only here)',
+      request: createTokenRequest,
+      responses: { 200: createTokenResponse },
+      handler: async (_req, res, { principal }, input) => {
+        const { description, expires } = input.body();
         res.json(await s.auth.createToken(principal, description, expires));
       },
-    },
+    }),
     {
       method: 'get',
       path: '/api/user/tokens',
       auth: 'api-token',
       body: 'none',
+      summary: "The caller's tokens, without their values",
+      responses: { 200: listTokensResponse },
       handler: async (_req, res, { principal }) => {
         res.json({ tokens: await s.auth.listTokens(principal) });
       },
@@ -85,20 +106,27 @@ export function userRoutes(s: Services): Route[] {
       path: '/api/user/tokens/:id',
       auth: 'api-token',
       body: 'none',
+      summary: "Revoke one of the caller's tokens",
+      responses: { 204: null },
+      errors: [404],
       handler: async (req, res, { principal }) => {
         await s.auth.deleteToken(principal, req.params.id as string);
         res.status(204).end();
       },
     },
-    {
+    defineRoute({
       method: 'post',
       path: '/api/admin/users/:login/tokens',
       auth: 'api-token',
       body: 'small',
-      handler: async (req, res, { principal }) => {
-        const { description } = body(req, createTokenRequest);
+      summary: 'Site admins: create a user if needed and mint a token for them',
+      request: createTokenRequest,
+      responses: { 200: createTokenResponse },
+      errors: [403, 409],
+      handler: async (req, res, { principal }, input) => {
+        const { description } = input.body();
         res.json(await s.auth.adminCreateToken(principal, validateUserLogin(req.params.login as string), description));
       },
-    },
+    }),
   ];
 }
