@@ -42,8 +42,9 @@ export function ensurePulumiBinary(ctx: Mocha.Context, binary = PULUMI_BINARY): 
   ctx.skip();
 }
 
+/** What `binary version` prints; empty when it does not run (a missing binary). */
 export function pulumiVersion(binary = PULUMI_BINARY): string {
-  return spawnSync(binary, ['version'], { encoding: 'utf8' }).stdout.trim();
+  return (spawnSync(binary, ['version'], { encoding: 'utf8' }).stdout ?? '').trim();
 }
 
 export interface CliResult {
