@@ -110,7 +110,8 @@ GO
     go mod tidy -e >/dev/null 2>&1 || true
     go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version"
     # The version is stamped the way pulumi's own release build does, so `pulumi version` tells it
-    # (the automation API reads it, and refuses inline refresh/destroy below v3.181).
+    # (the automation API reads it, and refuses inline refresh/destroy below v3.181.0:
+    # sdk/nodejs/automation/stack.ts, checkInlineSupport).
     go build -o "$bin/$name" \
       -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
