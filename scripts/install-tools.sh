@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the two real peers Fulmar's tests drive — the MinIO server and the pulumi CLI — from the Go
-# module proxy, once, into .tools/bin (git-ignored), and installs the API fuzzer, schemathesis, from
-# PyPI into .tools/schemathesis. Re-running is cheap: a tool whose pinned version matches the stamp
-# beside it is reused.
+# Builds the real peers Fulmar's tests drive — the MinIO server and the pulumi CLI (the pinned one and
+# two older releases for the compatibility suite) — from the Go module proxy, once, into .tools/bin
+# (git-ignored), and installs the API fuzzer, schemathesis, from PyPI into .tools/schemathesis.
+# Re-running is cheap: a tool whose pinned version matches the stamp beside it is reused.
 #
 # .tools/ does not survive a fresh clone (CI clones anew each run), so every build is also copied to
 # a per-machine cache, ${FULMAR_TOOLS_CACHE:-$HOME/.cache/fulmar-tools}, and taken from there when its
@@ -22,11 +22,19 @@ mkdir -p "$bin"
 MINIO_VERSION=${MINIO_VERSION:-v0.0.0-20260212201848-7aac2a2c5b7c}
 # pulumi CLI: one pinned v3 release; pkg/v3 and sdk/v3 must be the same version.
 PULUMI_VERSION=${PULUMI_VERSION:-v3.259.0}
+# Older CLIs, about six months and a year before the pin, that test/e2e/cli-versions.test.ts drives
+# through the core commands; each becomes .tools/bin/pulumi-<version>. v3.224.0 is the last release
+# before journaling became the default (v3.225.0) and v3.191.0 predates journaling altogether.
+PULUMI_OLD_VERSIONS=${PULUMI_OLD_VERSIONS:-v3.224.0 v3.191.0}
 
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 export CGO_ENABLED=0
 
 cache=${FULMAR_TOOLS_CACHE:-${HOME:-/nonexistent}/.cache/fulmar-tools}
+if [ "$cache" != off ]; then
+  # The module cache made writable (-modcacherw) so that `rm -rf` of the tools cache just works.
+  export GOMODCACHE="$cache/go/mod" GOCACHE="$cache/go/build" GOFLAGS="$GOFLAGS -modcacherw"
+fi
 
 stamped() { # stamped DIR NAME VERSION → true when DIR/NAME was built from VERSION
   [ -x "$1/$2" ] && [ "$(cat "$1/$2.version" 2>/dev/null)" = "$3" ]
@@ -65,43 +73,69 @@ build_minio() {
   remember minio
 }
 
-build_pulumi() {
-  if fresh pulumi "$PULUMI_VERSION"; then echo "pulumi $PULUMI_VERSION: cached"; return; fi
-  echo "building pulumi $PULUMI_VERSION (takes several minutes the first time)…"
-  local mod="$root/.tools/pulumi-build"
+build_pulumi() { # build_pulumi VERSION NAME: the CLI at VERSION as .tools/bin/NAME
+  local version=$1 name=$2
+  if fresh "$name" "$version"; then echo "$name $version: cached"; return; fi
+  echo "building $name $version (takes several minutes the first time)…"
+  local started=$SECONDS mod="$root/.tools/go-build/pulumi-$version"
   mkdir -p "$mod"
-  # A go.mod of our own that requires the CLI's module; the one replace line of pulumi's pkg/go.mod
-  # that does not point at ../sdk is carried over (a fork of atotto/clipboard).
-  cat >"$mod/go.mod" <<MOD
+  (
+    cd "$mod"
+    # The CLI's own pkg/go.mod carries replace lines that a dependent module does not inherit; the
+    # ones that do not point into pulumi's own tree (../sdk) are copied into ours (a fork of
+    # atotto/clipboard; in older releases also a pinned sergi/go-diff).
+    local pkgmod
+    pkgmod=$(go mod download -json "github.com/pulumi/pulumi/pkg/v3@$version" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')
+    [ -f "$pkgmod" ] || { echo "install-tools: no go.mod for pulumi pkg/v3 $version" >&2; exit 1; }
+    {
+      cat <<MOD
 module fulmar.local/pulumi-build
 
 go 1.25
 
 require (
-	github.com/pulumi/pulumi/pkg/v3 $PULUMI_VERSION
-	github.com/pulumi/pulumi/sdk/v3 $PULUMI_VERSION
+	github.com/pulumi/pulumi/pkg/v3 $version
+	github.com/pulumi/pulumi/sdk/v3 $version
 )
 
-replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e
 MOD
-  cat >"$mod/tools.go" <<'GO'
+      replaces "$pkgmod"
+    } >go.mod
+    cat >tools.go <<'GO'
 //go:build tools
 
 package tools
 
 import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 GO
-  (
-    cd "$mod"
     go mod tidy -e >/dev/null 2>&1 || true
-    go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$PULUMI_VERSION"
-    # The version is stamped the way pulumi's own release build does, so `pulumi version` tells it.
-    go build -o "$bin/pulumi" \
-      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+    go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$version"
+    # The version is stamped the way pulumi's own release build does, so `pulumi version` tells it
+    # (the automation API reads it, and refuses inline refresh/destroy below v3.181.0:
+    # sdk/nodejs/automation/stack.ts, checkInlineSupport).
+    go build -o "$bin/$name" \
+      -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" \
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   )
-  echo "$PULUMI_VERSION" >"$bin/pulumi.version"
-  remember pulumi
+  echo "$version" >"$bin/$name.version"
+  echo "$name $version: built in $((SECONDS - started)) s"
+  remember "$name"
+}
+
+replaces() { # replaces GO_MOD: its replace directives, except those into the module's own tree
+  awk '
+    /^replace[[:space:]]*\($/ { block = 1; next }
+    block && /^\)/ { block = 0; next }
+    { line = $0; sub(/^replace[[:space:]]+/, "", line) }
+    (block || /^replace[[:space:]]/) && line ~ /=>/ && line !~ /=>[[:space:]]*\.\.?\// {
+      gsub(/^[[:space:]]+/, "", line); print "replace " line
+    }
+  ' "$1"
+}
+
+build_pulumi_old() {
+  local v
+  for v in $PULUMI_OLD_VERSIONS; do build_pulumi "$v" "pulumi-$v"; done
 }
 
 # schemathesis: every package pinned in scripts/schemathesis-requirements.txt (schemathesis itself
@@ -150,8 +184,9 @@ SH
 
 case "${1:-all}" in
   minio) build_minio ;;
-  pulumi) build_pulumi ;;
+  pulumi) build_pulumi "$PULUMI_VERSION" pulumi ;;
+  pulumi-old) build_pulumi_old ;;
   schemathesis) install_schemathesis ;;
-  all) build_minio; build_pulumi; install_schemathesis ;;
-  *) echo "usage: $0 [minio|pulumi|schemathesis|all]" >&2; exit 2 ;;
+  all) build_minio; build_pulumi "$PULUMI_VERSION" pulumi; build_pulumi_old; install_schemathesis ;;
+  *) echo "usage: $0 [minio|pulumi|pulumi-old|schemathesis|all]" >&2; exit 2 ;;
 esac

@@ -153,6 +153,8 @@ function printPulumiVersion() {
       env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: 'true' },
     }).trim();
     console.log(`pulumi CLI: ${version} (${path.relative(root, bin)})`);
+    // test/helpers/pulumi.ts: a path, or a version built as .tools/bin/pulumi-<version>.
+    if (process.env.FULMAR_E2E_CLI) console.log(`FULMAR_E2E_CLI=${process.env.FULMAR_E2E_CLI}: the suites drive that CLI instead`);
   } catch (err) {
     console.log(`pulumi CLI: .tools/bin/pulumi version failed: ${err instanceof Error ? err.message : err}`);
   }

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import { components, dynamicResources, readsStack, usesSecretConfig } from './programs.js';
 import { startTopology, stackName, stackPath, type Deployment, type Topology } from './fixture.js';
-import { PULUMI_BINARY } from '../helpers/pulumi.js';
 
 describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
   let t: Topology;
@@ -243,7 +242,7 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
     }
     expect(partial.length, 'the update never checkpointed 10 resources').to.be.at.least(10);
     const ps = spawnSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).stdout.split('\n');
-    const cli = ps.find((line) => line.includes(PULUMI_BINARY) && line.includes(marker));
+    const cli = ps.find((line) => line.includes(t.session.binary) && line.includes(marker));
     expect(cli, 'the running pulumi up process').to.be.a('string');
     process.kill(Number.parseInt(cli!.trim(), 10), 'SIGKILL');
     deadRun.abort();

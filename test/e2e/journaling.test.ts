@@ -25,7 +25,6 @@ import { expect } from 'chai';
 import type { Stack } from '@pulumi/pulumi/automation/index.js';
 import { shapeProgram, type ItemSpec, type Shape } from './shapes.js';
 import { startTopology, stackName, stackPath, type Topology } from './fixture.js';
-import { PULUMI_BINARY } from '../helpers/pulumi.js';
 
 type Mode = 'journal' | 'checkpoint';
 
@@ -225,7 +224,7 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
       .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ pid: Number(m[1]), ppid: Number(m[2]), args: m[3] as string }));
-    const cli = rows.find((r) => r.args.startsWith(PULUMI_BINARY) && r.args.includes(marker));
+    const cli = rows.find((r) => r.args.startsWith(t.session.binary) && r.args.includes(marker));
     expect(cli, `the running pulumi up (${marker})`).to.not.equal(undefined);
     const tree = [cli!.pid];
     for (let i = 0; i < tree.length; i++) tree.push(...rows.filter((r) => r.ppid === tree[i]).map((r) => r.pid));

@@ -2,28 +2,49 @@
  * Driving the real pulumi CLI (.tools/bin/pulumi, built from the Go module proxy). Commands run
  * as child processes with an isolated PULUMI_HOME; programs run through the automation API's
  * inline programs, which still execute every operation with that same CLI binary.
+ *
+ * `FULMAR_E2E_CLI` picks another CLI for every session that does not name its own: a path, or a
+ * version that scripts/install-tools.sh built as .tools/bin/pulumi-<version> (`v3.224.0`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from '@pulumi/pulumi/automation/index.js';
 import { repoRoot } from './pods.js';
 
-export const PULUMI_BINARY = join(repoRoot, '.tools', 'bin', 'pulumi');
+const TOOLS_BIN = join(repoRoot, '.tools', 'bin');
+const PINNED_BINARY = join(TOOLS_BIN, 'pulumi');
+
+/** The pinned CLI's version, from the stamp install-tools.sh writes beside it. */
+export function pinnedPulumiVersion(): string | undefined {
+  return existsSync(`${PINNED_BINARY}.version`) ? readFileSync(`${PINNED_BINARY}.version`, 'utf8').trim() : undefined;
+}
+
+/** The binary for a path or a version (`v3.224.0` or `3.224.0`); the pinned one when unset. */
+export function pulumiBinary(spec: string | undefined = process.env.FULMAR_E2E_CLI): string {
+  if (!spec) return PINNED_BINARY;
+  if (spec.includes('/')) return resolve(spec);
+  const version = spec.startsWith('v') ? spec : `v${spec}`;
+  return version === pinnedPulumiVersion() ? PINNED_BINARY : join(TOOLS_BIN, `pulumi-${version}`);
+}
+
+/** The CLI the e2e suites drive unless a session names another (see FULMAR_E2E_CLI above). */
+export const PULUMI_BINARY = pulumiBinary();
 
 /** For a `before` hook: fail in CI without the CLI; elsewhere skip with the reason printed. */
-export function ensurePulumiBinary(ctx: Mocha.Context): void {
-  if (existsSync(PULUMI_BINARY)) return;
-  const why = `${PULUMI_BINARY} is missing; build it with \`npm run tools\``;
+export function ensurePulumiBinary(ctx: Mocha.Context, binary = PULUMI_BINARY): void {
+  if (existsSync(binary)) return;
+  const why = `${binary} is missing; build it with \`npm run tools\``;
   if (process.env.CI === 'true') throw new Error(`e2e: ${why}`);
   console.log(`skipping the real-CLI suite: ${why}`);
   ctx.skip();
 }
 
-export function pulumiVersion(): string {
-  return spawnSync(PULUMI_BINARY, ['version'], { encoding: 'utf8' }).stdout.trim();
+/** What `binary version` prints; empty when it does not run (a missing binary). */
+export function pulumiVersion(binary = PULUMI_BINARY): string {
+  return (spawnSync(binary, ['version'], { encoding: 'utf8' }).stdout ?? '').trim();
 }
 
 export interface CliResult {
@@ -41,6 +62,10 @@ export class PulumiSession {
     readonly backendUrl: string,
     token: string,
     binDir: string,
+    /** The path every command of this session runs (what `ps` shows for it). */
+    readonly binary: string,
+    /** A folder whose bin/pulumi is that binary, for the automation API. */
+    private readonly commandRoot: string,
   ) {
     this.env = {
       PATH: `${binDir}:${join(repoRoot, '.tools', 'bin')}:${process.env.PATH ?? ''}`,
@@ -55,11 +80,23 @@ export class PulumiSession {
     };
   }
 
-  /** A fresh CLI home logged in to `backendUrl` with `token` (through the environment). */
-  static async create(backendUrl: string, token: string): Promise<PulumiSession> {
+  /**
+   * A fresh CLI home logged in to `backendUrl` with `token` (through the environment), driving
+   * `binary` (default: FULMAR_E2E_CLI or the pinned CLI).
+   */
+  static async create(backendUrl: string, token: string, binary = PULUMI_BINARY): Promise<PulumiSession> {
     const home = await mkdtemp(join(tmpdir(), 'fulmar-e2e-home-'));
     const binDir = join(home, 'bin');
     await mkdir(binDir);
+    // The automation API runs `<root>/bin/pulumi`; another CLI gets a root of its own in the home.
+    let commandRoot = join(repoRoot, '.tools');
+    let path = binary;
+    if (binary !== join(commandRoot, 'bin', 'pulumi')) {
+      commandRoot = join(home, 'cli');
+      path = join(commandRoot, 'bin', 'pulumi');
+      await mkdir(join(commandRoot, 'bin'), { recursive: true });
+      await symlink(binary, path);
+    }
     // Dynamic providers run as the plugin `pulumi-resource-pulumi-nodejs`, which the CLI's
     // release archive ships as a one-line launcher; the SDK's provider host lives in the npm
     // package, so a launcher of our own starts it with the Node that runs this suite.
@@ -67,13 +104,13 @@ export class PulumiSession {
     const host = join(repoRoot, 'node_modules', '@pulumi', 'pulumi', 'cmd', 'dynamic-provider');
     await writeFile(launcher, `#!/bin/sh\nexec "${process.execPath}" "${host}" "$@"\n`);
     await chmod(launcher, 0o755);
-    return new PulumiSession(home, backendUrl, token, binDir);
+    return new PulumiSession(home, backendUrl, token, binDir, path, commandRoot);
   }
 
   /** Runs `pulumi …args` and resolves with its exit code and output (never rejects on failure). */
   cli(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn(PULUMI_BINARY, [...args, '--non-interactive'], {
+      const child = spawn(this.binary, [...args, '--non-interactive'], {
         cwd: options.cwd ?? this.home,
         env: { ...this.env, ...options.env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -103,18 +140,18 @@ export class PulumiSession {
     fullName: string,
     project: string,
     program: PulumiFn,
-    options: { secretsProvider?: string; env?: Record<string, string> } = {},
+    options: { secretsProvider?: string; env?: Record<string, string>; init?: boolean } = {},
   ): Promise<Stack> {
-    this.command ??= await PulumiCommand.get({ root: join(repoRoot, '.tools'), skipVersionCheck: true });
+    this.command ??= await PulumiCommand.get({ root: this.commandRoot, skipVersionCheck: true });
     const workDir = await mkdtemp(join(this.home, `ws-${project}-`));
-    return LocalWorkspace.createOrSelectStack(
-      { stackName: fullName, projectName: project, program },
-      {
-        pulumiCommand: this.command,
-        envVars: { ...this.env, ...options.env },
-        workDir,
-        ...(options.secretsProvider && { secretsProvider: options.secretsProvider }),
-      },
-    );
+    const args = { stackName: fullName, projectName: project, program };
+    const opts = {
+      pulumiCommand: this.command,
+      envVars: { ...this.env, ...options.env },
+      workDir,
+      ...(options.secretsProvider && { secretsProvider: options.secretsProvider }),
+    };
+    // `init`: a new stack made by `pulumi stack init`, failing if it exists.
+    return options.init ? LocalWorkspace.createStack(args, opts) : LocalWorkspace.createOrSelectStack(args, opts);
   }
 }
