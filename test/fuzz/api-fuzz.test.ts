@@ -130,6 +130,8 @@ async function call(url: string, token: string, method: string, path: string, bo
 
 async function seed(url: string, admin: string): Promise<Seeded> {
   const c = (method: string, path: string, body?: unknown, auth?: string) => call(url, admin, method, path, body, auth);
+  // Orgs exist once a site admin creates them (docs/design.md, "Organizations").
+  await c('POST', '/api/orgs', { name: ORG });
   for (const stack of ['dev', 'journaled', 'spare']) {
     await c('POST', `/api/stacks/${ORG}/${PROJECT}`, { stackName: stack, tags: { env: 'fuzz' } });
     // Version 1: one stack resource.
