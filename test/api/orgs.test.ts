@@ -8,12 +8,7 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import { layout } from '../../src/storage/layout.js';
 import { Client, createOrgs, deployment, makeApi, stackPath, uniqueName } from '../helpers/api.js';
 
-type Res = { status: number; body: { code?: number; message?: string }; text: string };
-
-const expectError = (res: Res, status: number, message: string) => {
-  expect(res.status, res.text).to.equal(status);
-  expect(res.body).to.deep.equal({ code: status, message });
-};
+import { expectError } from '../helpers/assertions.js';
 
 describe('organizations', () => {
   const store = new MemoryStore();

@@ -1,4 +1,4 @@
-/** Small helpers shared by unit tests. */
+/** Small helpers shared by the unit and API tests. */
 import { expect } from 'chai';
 import { isFulmarError } from '../../src/domain/errors.js';
 
@@ -24,4 +24,13 @@ export function prng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** An HTTP answer as the API clients of test/helpers/api.ts return it. */
+export type ApiAnswer = { status: number; body: { code?: number; message?: string }; text: string };
+
+/** The answer is exactly Pulumi's error shape, `{code, message}`, with this status and message. */
+export function expectError(res: ApiAnswer, status: number, message: string): void {
+  expect(res.status, res.text).to.equal(status);
+  expect(res.body).to.deep.equal({ code: status, message });
 }
