@@ -78,7 +78,12 @@ describe('pulumi CLI versions against 3 pods on one MinIO bucket', function () {
 
   const resourcesOf = async (full: string) =>
     ((await t.api(`${stackPath(full)}/export`)).body as Deployment).deployment.resources ?? [];
-  const metaOf = async (full: string) => (await t.api(stackPath(full))).body as { version: number; activeUpdate: string };
+  // Whether an update runs is `currentOperation`; `activeUpdate` names the last one when idle
+  // (docs/protocol.md#stacks).
+  const metaOf = async (full: string) => {
+    const body = (await t.api(stackPath(full))).body as { version: number; currentOperation?: unknown };
+    return { version: body.version, running: body.currentOperation !== undefined };
+  };
 
   /** The pods' access-log lines for non-preview updates of these stacks. */
   async function updateRequests(...names: string[]): Promise<string[]> {
@@ -136,7 +141,7 @@ describe('pulumi CLI versions against 3 pods on one MinIO bucket', function () {
       it('stack init, up, preview, refresh', async () => {
         stack = await session.stack(full, 'compat', components(3, { prefix: 'v' }), { init: true });
         cwd = stack.workspace.workDir;
-        expect(await metaOf(full)).to.include({ version: 0, activeUpdate: '' });
+        expect(await metaOf(full)).to.include({ version: 0, running: false });
         const up = await stack.up();
         expect(up.summary.result).to.equal('succeeded');
         expect(up.summary.resourceChanges).to.deep.equal({ create: 4 });
@@ -144,7 +149,7 @@ describe('pulumi CLI versions against 3 pods on one MinIO bucket', function () {
         expect(up.outputs.token).to.deep.equal({ value: 'secret-of-v', secret: true });
         expect((await stack.preview()).changeSummary).to.deep.equal({ same: 4 });
         expect((await stack.refresh()).summary.result).to.equal('succeeded');
-        expect(await metaOf(full)).to.include({ version: 2, activeUpdate: '' });
+        expect(await metaOf(full)).to.include({ version: 2, running: false });
       });
 
       it('stack export, import, export --version', async () => {
@@ -169,7 +174,7 @@ describe('pulumi CLI versions against 3 pods on one MinIO bucket', function () {
         const up = await stack.up();
         expect(up.summary.resourceChanges).to.deep.equal({ same: 4 });
         expect(up.outputs.token).to.deep.equal({ value: 'secret-of-v', secret: true });
-        expect(await metaOf(renamed)).to.include({ version: 4, activeUpdate: '' });
+        expect(await metaOf(renamed)).to.include({ version: 4, running: false });
       });
 
       it('cancel ends a running up, keeping what it saved', async function () {
@@ -186,14 +191,14 @@ describe('pulumi CLI versions against 3 pods on one MinIO bucket', function () {
           partial = await resourcesOf(renamed);
         }
         expect(partial.length, 'the running up saved 10 resources').to.be.at.least(10);
-        expect((await metaOf(renamed)).activeUpdate, 'the running up holds the stack').to.not.equal('');
+        expect((await metaOf(renamed)).running, 'the running up holds the stack').to.equal(true);
         await session.ok(['cancel', '--yes', '--stack', renamed], { cwd });
         const outcome = await running;
         stop.abort();
         // Its next write after the cancel is refused (403), and the CLI gives up with that message.
         expect(outcome, 'the cancelled up').to.match(/update was cancelled/);
         const meta = await metaOf(renamed);
-        expect(meta).to.include({ version: 5, activeUpdate: '' });
+        expect(meta).to.include({ version: 5, running: false });
         expect((await resourcesOf(renamed)).length).to.be.at.least(partial.length);
       });
 
