@@ -4,7 +4,7 @@
  * every start; `token create/list/revoke` work on the same folder; a store with no token at all
  * says how to make the first one (README.md#quick-start, README.md#first-token-on-a-bucket).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,8 +16,8 @@ import { lockDataDir } from '../../src/storage/data-dir-lock.js';
 import { ADMIN_TOKEN_FILE, ADMIN_TOKEN_NAME } from '../../src/services/admin-access.js';
 import { FIRST_TOKEN_COMMAND } from '../../src/services/auth-service.js';
 import { makeApi } from '../helpers/api.js';
+import { runFulmar, serveFulmar } from '../helpers/fulmar-process.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
 const baseEnv = () => ({ PATH: process.env.PATH ?? '', FULMAR_LOG_LEVEL: 'info' });
 
 interface Served {
@@ -29,40 +29,18 @@ interface Served {
   stop(): Promise<number>;
 }
 
-/** `fulmar serve` with tsx, as test/api/process.test.ts starts it; resolves once it listens. */
+/** `fulmar serve`, resolved once it listens and has printed the lines to paste after that. */
 async function serve(env: Record<string, string>): Promise<Served> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-    env: { ...baseEnv(), PORT: '0', FULMAR_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = once(child, 'exit');
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pod did not start:\n${out}`));
-    }, 20_000);
-    const seen = () => {
-      // The lines to paste come right after "listening"; wait for them too.
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"listening"/.exec(out);
-      if (m && /pulumi login \S+\n/.test(out)) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
-    child.once('exit', () => reject(new Error(`pod exited:\n${out}`)));
-  });
+  const pod = serveFulmar({ ...baseEnv(), ...env }, (out) => /pulumi login \S+\n/.test(out));
+  const exited = once(pod.child, 'exit');
+  const url = await pod.url;
   return {
-    child,
+    child: pod.child,
     url,
     port: Number(new URL(url).port),
-    output: () => out,
+    output: pod.output,
     async stop() {
-      child.kill('SIGTERM');
+      pod.child.kill('SIGTERM');
       const [code] = (await exited) as [number];
       return code;
     },
@@ -70,15 +48,7 @@ async function serve(env: Record<string, string>): Promise<Served> {
 }
 
 /** One `fulmar …` command to its end. */
-async function fulmar(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
-}
+const fulmar = (args: string[], env: Record<string, string>) => runFulmar(args, { ...baseEnv(), ...env });
 
 /** The token in the printed `export PULUMI_ACCESS_TOKEN=…` line (a whole line, ready to paste). */
 function printedToken(output: string): string {

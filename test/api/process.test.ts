@@ -3,51 +3,17 @@
  * problem, and on SIGTERM finishes the request in flight before exiting. And `fulmar org create`,
  * which works on the configured store without a pod.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { expect } from 'chai';
+import { runFulmar, serveFulmar } from '../helpers/fulmar-process.js';
 
-const CLI = join(import.meta.dirname, '..', '..', 'src', 'cli.ts');
-
-function startPod(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', FULMAR_HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pod did not start:\n${out}`)), 20_000);
-    child.stdout!.on('data', () => {
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)".*"msg":"listening"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1] as string);
-      }
-    });
-    child.on('exit', () => reject(new Error(`pod exited:\n${out}`)));
-  });
-  return { child, url, output: () => out };
-}
-
-/** Runs `fulmar …args` to its end. */
-async function runCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
-}
+const startPod = (env: Record<string, string>) => serveFulmar({ PATH: process.env.PATH ?? '', ...env });
+const runCli = (args: string[], env: Record<string, string>) => runFulmar(args, { PATH: process.env.PATH ?? '', ...env });
 
 const exitOf = async (child: ChildProcess) => {
   if (child.exitCode !== null) return child.exitCode;
