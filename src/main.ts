@@ -8,16 +8,14 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
 import { createObjectStore } from './storage/create-store.js';
 import { prepareBucket } from './storage/probe.js';
-import { DataDirInUse, lockDataDir, type DataDirLock } from './storage/data-dir-lock.js';
+import { lockDataDir } from './storage/data-dir-lock.js';
 import { bucketAnswers } from './storage/readiness.js';
 import { resolveKeyring, verifyKeyring } from './services/master-keys.js';
 import { createApp } from './http/app.js';
 import { buildServices } from './services/build-services.js';
 import { listen, type RunningServer } from './http/server.js';
 import { HostWatch, resolvePublicUrl, type PublicUrl } from './http/host-watch.js';
-import { AuthService, FIRST_TOKEN_ADVICE } from './services/auth-service.js';
-import { OrgService } from './services/org-service.js';
-import { systemClock } from './domain/clock.js';
+import { FIRST_TOKEN_ADVICE } from './services/auth-service.js';
 import { accessWithoutKeptToken, keepAdminToken, loginInstructions, type Access } from './services/admin-access.js';
 
 export interface Running {
@@ -85,45 +83,4 @@ function announceAccess(access: Access, publicUrl: PublicUrl, logger: Logger): v
   if (access.kind === 'no-token-yet') logger.warn(fields, FIRST_TOKEN_ADVICE);
   else logger.info({ ...fields, ...(access.kind === 'kept-token' && { tokenFile: access.file }) }, `clients log in with: pulumi login ${publicUrl.url}`);
   process.stderr.write(loginInstructions(access, publicUrl.url));
-}
-
-/**
- * What `fulmar token …` and `fulmar org create` work with: the configured store, opened and
- * checked as a pod does (the filesystem store's folder lock first: it serves one process), and
- * the token and org services over it.
- */
-export interface StoreAdmin {
-  auth: AuthService;
-  orgs: OrgService;
-  publicUrl: string;
-  close(): Promise<void>;
-}
-
-export async function openStoreAdmin(config: Config, logger: Logger): Promise<StoreAdmin> {
-  if (config.storage.kind === 'memory') throw new Error('the memory store lives and dies inside one pod; use the HTTP API of that pod');
-  let lock: DataDirLock | undefined;
-  if (config.storage.kind === 'filesystem') {
-    try {
-      lock = await lockDataDir(config.dataDir);
-    } catch (err) {
-      if (!(err instanceof DataDirInUse)) throw err;
-      throw new Error(
-        `the data folder ${err.dataDir} is in use by process ${err.pid}, and the filesystem store serves one process: ` +
-          'stop it to run this command on that folder, or do the same over HTTP (README, "Using it with the pulumi CLI")',
-      );
-    }
-  }
-  const store = createObjectStore(config, logger);
-  const close = async () => {
-    await store.close?.();
-    await lock?.release();
-  };
-  try {
-    await prepareBucket(store);
-  } catch (err) {
-    await close();
-    throw err;
-  }
-  const orgs = new OrgService(store, systemClock);
-  return { auth: new AuthService(store, config.adminToken, orgs), orgs, publicUrl: resolvePublicUrl(config.publicUrl, config.port).url, close };
 }

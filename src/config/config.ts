@@ -141,6 +141,11 @@ export interface Config {
   readyTimeoutMs: number;
   trustProxy: boolean;
   metrics: boolean;
+  /**
+   * The AWS_* credentials of the environment, for stores other than the configured one that admin
+   * commands open (a backup bucket, a DIY `s3://` backend; src/storage/store-location.ts).
+   */
+  aws: { accessKey?: string; secretKey?: string; region?: string };
 }
 
 export class ConfigError extends Error {
@@ -225,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     readyTimeoutMs: e.FULMAR_READY_TIMEOUT_MS,
     trustProxy: e.FULMAR_TRUST_PROXY,
     metrics: e.FULMAR_METRICS,
+    aws: { accessKey: e.AWS_ACCESS_KEY_ID, secretKey: e.AWS_SECRET_ACCESS_KEY, region: e.AWS_REGION },
   };
 }
 
@@ -259,14 +265,14 @@ function parseKeyring(value: string | undefined, problems: string[]): Config['ma
   return keys;
 }
 
-function parseS3Url(value: string, problems: string[]): Partial<S3Config> {
+export function parseS3Url(value: string, problems: string[], name = 'FULMAR_S3_URL'): Partial<S3Config> {
   const url = new URL(value);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    problems.push('FULMAR_S3_URL: must start with http:// or https://');
+    problems.push(`${name}: must start with http:// or https://`);
     return {};
   }
   const [bucket, ...rest] = url.pathname.split('/').filter(Boolean);
-  if (!bucket) problems.push('FULMAR_S3_URL: must name the bucket as its first path segment');
+  if (!bucket) problems.push(`${name}: must name the bucket as its first path segment`);
   return {
     endpoint: `${url.protocol}//${url.host}`,
     bucket,
@@ -288,5 +294,6 @@ export function redactConfig(config: Config): Record<string, unknown> {
         : config.storage,
     adminToken: config.adminToken ? r : undefined,
     masterKeys: config.masterKeys.map((k) => ({ id: k.id, key: r })),
+    aws: { ...config.aws, accessKey: config.aws.accessKey ? r : undefined, secretKey: config.aws.secretKey ? r : undefined },
   };
 }

@@ -63,7 +63,24 @@ export interface ServiceParts {
   clock?: Clock;
 }
 
+/**
+ * The parts below the HTTP-facing services that admin operations (src/operations) use directly:
+ * the register, committed versions, the commit itself and update records.
+ */
+export interface ServiceGraph {
+  services: Services;
+  register: MetaRegister;
+  checkpoints: Checkpoints;
+  committer: VersionCommitter;
+  records: UpdateRecords;
+  journals: JournalReplays;
+}
+
 export function buildServices(p: ServiceParts): Services {
+  return buildServiceGraph(p).services;
+}
+
+export function buildServiceGraph(p: ServiceParts): ServiceGraph {
   const clock = p.clock ?? systemClock;
   const cache = new ImmutableCache(p.cacheBytes ?? 64 * 1024 * 1024);
   p.metrics?.watchCache?.(() => cache.stats());
@@ -81,7 +98,7 @@ export function buildServices(p: ServiceParts): Services {
   const committer = new VersionCommitter(p.store, register, checkpoints, journals, records, cache, clock, p.logger);
   const writer = new CheckpointWriter(p.store, checkpoints, auth);
   stacks.finishSealed = (ref, updateId) => committer.finishSealed(ref, updateId);
-  return {
+  const services: Services = {
     auth: new AuthService(p.store, p.adminToken, orgs),
     orgs,
     stacks,
@@ -100,4 +117,5 @@ export function buildServices(p: ServiceParts): Services {
     logger: p.logger,
     maxBodyBytes: p.maxBodyBytes ?? 512 * 1024 * 1024,
   };
+  return { services, register, checkpoints, committer, records, journals };
 }

@@ -255,7 +255,7 @@ export class UpdateService {
    * written, so any pod that meets it may commit it at once — and committed. Answered 200 only once
    * the version is committed in the same incarnation.
    */
-  async importDeployment(principal: Principal, ref: StackRef, untypedDeployment: Buffer) {
+  async importDeployment(principal: Principal, ref: StackRef, untypedDeployment: Buffer, message = '') {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     const loc = locOf(meta);
@@ -270,7 +270,7 @@ export class UpdateService {
       startTime: now,
       author: principal.login,
       program: { name: ref.project, runtime: '', main: '', description: '' },
-      message: '',
+      message,
       environment: {},
       config: {},
       nonce: freshNonce(),

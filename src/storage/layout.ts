@@ -107,3 +107,33 @@ export const referenceLayout = {
   key: (target: StackRef, source: StackRef) =>
     `${referenceLayout.prefixFor(target)}${source.org}/${source.project}/${source.stack}.json`,
 } as const;
+
+/**
+ * What a key under a stack's prefix is, read back off the layout above (verify, gc and backup
+ * walk the bucket with it). `incarnation` is '' for layout-1 objects; anything the layout does not
+ * name is `unknown`.
+ */
+export type StackKey =
+  | { kind: 'register' }
+  | { kind: 'checkpoint' | 'history'; incarnation: string; version: number }
+  | { kind: 'update-record'; incarnation: string; updateId: string }
+  | { kind: 'update-checkpoint' | 'update-events' | 'update-journal'; incarnation: string; updateId: string }
+  | { kind: 'unknown'; incarnation: string };
+
+const VERSIONED = /^(checkpoints|history)\/(\d{10})\.json$/;
+const UPDATE_RECORD = /^updates\/([^/]+)\.json$/;
+const UPDATE_PART = /^updates\/([^/]+)\/(checkpoints|events|journal)\/[^/]+$/;
+const UPDATE_PARTS = { checkpoints: 'update-checkpoint', events: 'update-events', journal: 'update-journal' } as const;
+
+export function parseStackKey(s: StackRef, key: string): StackKey {
+  const incarnation = incarnationOfKey(s, key);
+  if (incarnation === undefined) return { kind: 'register' };
+  const rel = key.slice((incarnation ? layout.objectsPrefix({ ...s, incarnation }) : layout.stackPrefix(s)).length);
+  const versioned = VERSIONED.exec(rel);
+  if (versioned) return { kind: versioned[1] === 'checkpoints' ? 'checkpoint' : 'history', incarnation, version: Number(versioned[2]) };
+  const record = UPDATE_RECORD.exec(rel);
+  if (record) return { kind: 'update-record', incarnation, updateId: record[1] as string };
+  const part = UPDATE_PART.exec(rel);
+  if (part) return { kind: UPDATE_PARTS[part[2] as keyof typeof UPDATE_PARTS], incarnation, updateId: part[1] as string };
+  return { kind: 'unknown', incarnation };
+}
