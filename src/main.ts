@@ -29,14 +29,14 @@ export interface Running {
 export async function startFulmar(config: Config, logger = createLogger(config.logLevel)): Promise<Running> {
   logger.info({ config: redactConfig(config) }, 'starting');
   const lock = config.storage.kind === 'filesystem' ? await lockDataDir(config.dataDir) : undefined;
-  const store = createObjectStore(config, logger);
+  const metrics = config.metrics ? createMetrics() : undefined;
+  const store = createObjectStore(config, logger, metrics?.storage);
   await prepareBucket(store);
   const keyring = await resolveKeyring(config, logger);
   await verifyKeyring(store, keyring);
 
   let draining = false;
   const bucketReady = bucketAnswers(store);
-  const metrics = config.metrics ? createMetrics() : undefined;
   const services = buildServices({
     store,
     keyring,

@@ -38,6 +38,8 @@ describe('the pod process', function () {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).to.contain('fulmar_http_request_duration_seconds');
     expect(metrics).to.contain('fulmar_cache_hits_total');
+    // The pod's store is metered: its boot already wrote and read the bucket.
+    expect(metrics).to.match(/^fulmar_storage_requests_total\{operation="put",condition="if-none-match",outcome="ok"\} [1-9]/m);
 
     // A request whose body is still arriving when SIGTERM lands.
     const body = JSON.stringify({ stackName: 'dev' });

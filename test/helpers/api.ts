@@ -30,6 +30,8 @@ export function makeApi(
     clock?: Clock;
     journaling?: boolean;
     journalMaxBatchBytes?: number;
+    /** Serves /metrics from these (src/observability/metrics.ts); the store is metered by the caller. */
+    metrics?: Services['metrics'];
   } = {},
 ): TestApi {
   const services = buildServices({
@@ -44,6 +46,7 @@ export function makeApi(
     clock: options.clock,
     journaling: options.journaling,
     journalMaxBatchBytes: options.journalMaxBatchBytes,
+    metrics: options.metrics,
   });
   return { app: createApp(services), services };
 }

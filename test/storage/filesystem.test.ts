@@ -2,6 +2,11 @@ import { mkdtemp, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createStorageMetrics } from '../../src/observability/metrics.js';
+import { createObjectStore } from '../../src/storage/create-store.js';
 import { FilesystemStore } from '../../src/storage/filesystem-store.js';
 import { describeObjectStoreContract, expectStorageError } from './contract.js';
 
@@ -12,6 +17,12 @@ async function makeTempRoot(): Promise<string> {
 describeObjectStoreContract('filesystem', async () => {
   const root = await makeTempRoot();
   return { store: new FilesystemStore(join(root, 'objects')), cleanup: () => rm(root, { recursive: true, force: true }) };
+});
+
+describeObjectStoreContract('filesystem as a pod builds it: RetryingStore(MeteredStore(filesystem))', async () => {
+  const root = await makeTempRoot();
+  const store = createObjectStore(loadConfig({ FULMAR_DATA_DIR: root }), createLogger('silent'), createStorageMetrics(new Registry()));
+  return { store, cleanup: () => rm(root, { recursive: true, force: true }) };
 });
 
 describe('FilesystemStore specifics', function () {

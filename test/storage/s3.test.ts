@@ -1,4 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { Registry } from 'prom-client';
+import { loadConfig } from '../../src/config/config.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { createStorageMetrics } from '../../src/observability/metrics.js';
+import { createObjectStore } from '../../src/storage/create-store.js';
 import { S3Store, type S3StoreOptions } from '../../src/storage/s3-store.js';
 import { probeConditionalWrites } from '../../src/storage/probe.js';
 import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
@@ -34,6 +40,23 @@ describe('S3Store against a real MinIO', function () {
   describeObjectStoreContract('s3 (MinIO, no prefix)', async () => {
     const store = storeFor(await minio!.createBucket());
     return { store, cleanup: () => store.close() };
+  });
+
+  // The pod's own composition, from its configuration: RetryingStore(MeteredStore(S3Store)).
+  describeObjectStoreContract('s3 (MinIO) as a pod builds it: RetryingStore(MeteredStore(s3)), prefix "pod/"', async () => {
+    const m = minio!;
+    const config = loadConfig({
+      FULMAR_S3_ENDPOINT: m.endpoint,
+      FULMAR_S3_BUCKET: await m.createBucket(),
+      FULMAR_S3_ACCESS_KEY: m.accessKey,
+      FULMAR_S3_SECRET_KEY: m.secretKey,
+      FULMAR_S3_REGION: m.region,
+      FULMAR_S3_PREFIX: 'pod/',
+      FULMAR_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      FULMAR_STORAGE_TIMEOUT_MS: '10000',
+    });
+    const store = createObjectStore(config, createLogger('silent'), createStorageMetrics(new Registry()));
+    return { store, cleanup: async () => store.close?.() };
   });
 
   describe('S3Store specifics', function () {

@@ -3,11 +3,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { Registry } from 'prom-client';
 import { loadConfig } from '../../src/config/config.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createObjectStore } from '../../src/storage/create-store.js';
 import { MemoryStore } from '../../src/storage/memory-store.js';
 import { RetryingStore } from '../../src/storage/retrying-store.js';
+import { MeteredStore, type StorageCall } from '../../src/storage/metered-store.js';
+import { createStorageMetrics } from '../../src/observability/metrics.js';
 
 const logger = createLogger('silent');
 
@@ -50,5 +53,34 @@ describe('createObjectStore', function () {
       expect((err as { code?: string }).code).to.equal('unavailable');
     }
     await store.close?.();
+  });
+
+  it('with a metrics sink, meters the memory store too', async function () {
+    const calls: StorageCall[] = [];
+    const store = createObjectStore(loadConfig({ FULMAR_STORAGE: 'memory' }), logger, { record: (c) => calls.push(c) });
+    expect(store).to.be.instanceOf(MeteredStore);
+    await store.put('x', Buffer.from('x'));
+    expect(calls.map((c) => [c.operation, c.outcome])).to.deep.equal([['put', 'ok']]);
+  });
+
+  it('with a metrics sink, meters the backend inside the retries: each attempt is one request to the bucket', async function () {
+    const config = loadConfig({
+      FULMAR_S3_URL: 'http://ak:sk@127.0.0.1:1/bucket',
+      FULMAR_MASTER_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      FULMAR_STORAGE_RETRIES: '2',
+      FULMAR_STORAGE_TIMEOUT_MS: '500',
+    });
+    const registry = new Registry();
+    const store = createObjectStore(config, logger, createStorageMetrics(registry));
+    expect(store).to.be.instanceOf(RetryingStore);
+    try {
+      await store.head('x');
+      expect.fail('expected unavailable');
+    } catch (err) {
+      expect((err as { code?: string }).code).to.equal('unavailable');
+    }
+    await store.close?.();
+    // Nothing listens on port 1: the first attempt and both retries each failed at the bucket.
+    expect(await registry.metrics()).to.contain('fulmar_storage_requests_total{operation="head",condition="none",outcome="unavailable"} 3');
   });
 });
