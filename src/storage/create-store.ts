@@ -14,8 +14,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { ObjectStore } from './object-store.js';
 import { MemoryStore } from './memory-store.js';
-import { FilesystemStore } from './filesystem-store.js';
-import { S3Store } from './s3-store.js';
+import { backendAt } from './store-location.js';
 import { RetryingStore } from './retrying-store.js';
 import { MeteredStore, type StorageMetrics } from './metered-store.js';
 
@@ -23,19 +22,7 @@ export function createObjectStore(config: Config, logger: Logger, metrics?: Stor
   const storage = config.storage;
   const metered = (store: ObjectStore) => (metrics ? new MeteredStore(store, metrics) : store);
   if (storage.kind === 'memory') return metered(new MemoryStore());
-  const backend =
-    storage.kind === 'filesystem'
-      ? new FilesystemStore(join(storage.dataDir, 'objects'))
-      : new S3Store({
-          endpoint: storage.endpoint,
-          bucket: storage.bucket,
-          accessKey: storage.accessKey,
-          secretKey: storage.secretKey,
-          region: storage.region,
-          prefix: storage.prefix,
-          pathStyle: storage.pathStyle,
-          timeoutMs: config.storageTimeoutMs,
-        });
+  const backend = backendAt(storage.kind === 'filesystem' ? { kind: 'folder', root: join(storage.dataDir, 'objects') } : storage, config.storageTimeoutMs);
   return new RetryingStore(metered(backend), {
     retries: config.storageRetries,
     onRetry: ({ operation, attempt, error }) =>

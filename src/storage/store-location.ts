@@ -89,21 +89,16 @@ export function describeLocation(l: StoreLocation): string {
   return l.kind === 'folder' ? l.root : `${l.endpoint}/${l.bucket}/${l.prefix}`;
 }
 
+/** The bare backend a location names (no retries, no metering). */
+export function backendAt(l: StoreLocation, timeoutMs: number): ObjectStore {
+  if (l.kind === 'folder') return new FilesystemStore(l.root);
+  const { kind: _kind, ...s3 } = l;
+  return new S3Store({ ...s3, timeoutMs });
+}
+
+/** The store at a location, wrapped in the retry decorator as the pod's own store is. */
 export function openStoreAt(l: StoreLocation, config: Pick<Config, 'storageRetries' | 'storageTimeoutMs'>, logger: Logger): ObjectStore {
-  const inner =
-    l.kind === 'folder'
-      ? new FilesystemStore(l.root)
-      : new S3Store({
-          endpoint: l.endpoint,
-          bucket: l.bucket,
-          accessKey: l.accessKey,
-          secretKey: l.secretKey,
-          region: l.region,
-          prefix: l.prefix,
-          pathStyle: l.pathStyle,
-          timeoutMs: config.storageTimeoutMs,
-        });
-  return new RetryingStore(inner, {
+  return new RetryingStore(backendAt(l, config.storageTimeoutMs), {
     retries: config.storageRetries,
     onRetry: ({ operation, attempt, error }) =>
       logger.warn({ store: describeLocation(l), operation, attempt, err: error.message }, 'storage call failed transiently; retrying'),
