@@ -9,7 +9,8 @@ import { expect } from 'chai';
 import { runFulmar } from '../helpers/fulmar-process.js';
 
 describe('fulmar admin commands (process)', function () {
-  this.timeout(120_000);
+  // Each command is a fresh process compiling the CLI with tsx: seconds each, more on a loaded machine.
+  this.timeout(300_000);
   let dir: string;
   let env: Record<string, string>;
   before(async () => {
