@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real peers Fulmar's tests drive — the MinIO server and the pulumi CLI (the pinned one and
-# two older releases for the compatibility suite) — from the Go module proxy, once, into .tools/bin
-# (git-ignored), and installs the API fuzzer, schemathesis, from PyPI into .tools/schemathesis.
+# two older releases for the compatibility suite) — and helm (which lints and renders the chart in
+# deploy/helm/fulmar) from the Go module proxy, once, into .tools/bin (git-ignored), and installs
+# the API fuzzer, schemathesis, from PyPI into .tools/schemathesis.
 # Re-running is cheap: a tool whose pinned version matches the stamp beside it is reused.
 #
 # .tools/ does not survive a fresh clone (CI clones anew each run), so every build is also copied to
@@ -9,7 +10,7 @@
 # stamp matches the pin (for schemathesis, the cache keeps the wheels pip downloaded). Set
 # FULMAR_TOOLS_CACHE=off to skip that cache.
 #
-# Usage: scripts/install-tools.sh [minio|pulumi|schemathesis|all]   (default: all)
+# Usage: scripts/install-tools.sh [minio|pulumi|pulumi-old|helm|schemathesis|all]   (default: all)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +27,9 @@ PULUMI_VERSION=${PULUMI_VERSION:-v3.259.0}
 # through the core commands; each becomes .tools/bin/pulumi-<version>. v3.224.0 is the last release
 # before journaling became the default (v3.225.0) and v3.191.0 predates journaling altogether.
 PULUMI_OLD_VERSIONS=${PULUMI_OLD_VERSIONS:-v3.224.0 v3.191.0}
+# helm: the newest v3 release on the proxy; test/deploy/helm-chart.test.ts runs `helm lint` and
+# `helm template` on deploy/helm/fulmar with it.
+HELM_VERSION=${HELM_VERSION:-v3.22.0}
 
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 export CGO_ENABLED=0
@@ -133,6 +137,28 @@ replaces() { # replaces GO_MOD: its replace directives, except those into the mo
   ' "$1"
 }
 
+build_helm() {
+  if fresh helm "$HELM_VERSION"; then echo "helm $HELM_VERSION: cached"; return; fi
+  echo "building helm $HELM_VERSION (takes a few minutes the first time)…"
+  local started=$SECONDS gomod kube
+  # helm's go.mod has no replace directives, so `go install pkg@version` builds it as released.
+  # The ldflags are those of helm's own Makefile for a tagged build: the version (else `helm
+  # version` says "v3.22"), and the Kubernetes version that `helm template` and `helm lint` assume
+  # with no cluster, taken from the client-go it is built with (v0.N → 1.N; else they assume 1.20
+  # and lint would not flag APIs removed since).
+  gomod=$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -nE 's/^[[:space:]]*"GoMod": "(.*)",?$/\1/p')
+  kube=$(sed -nE 's/^[[:space:]]*k8s\.io\/client-go v0\.([0-9]+)\..*/\1/p' "$gomod")
+  [ -n "$kube" ] || { echo "install-tools: no k8s.io/client-go in helm $HELM_VERSION's go.mod" >&2; return 1; }
+  local v=helm.sh/helm/v3
+  GOBIN="$bin" go install -ldflags "-s -w -X $v/internal/version.version=$HELM_VERSION -X $v/internal/version.metadata=
+    -X $v/pkg/chartutil.k8sVersionMajor=1 -X $v/pkg/chartutil.k8sVersionMinor=$kube
+    -X $v/pkg/lint/rules.k8sVersionMajor=1 -X $v/pkg/lint/rules.k8sVersionMinor=$kube" \
+    "$v/cmd/helm@$HELM_VERSION"
+  echo "$HELM_VERSION" >"$bin/helm.version"
+  echo "helm $HELM_VERSION (Kubernetes 1.$kube): built in $((SECONDS - started)) s"
+  remember helm
+}
+
 build_pulumi_old() {
   local v
   for v in $PULUMI_OLD_VERSIONS; do build_pulumi "$v" "pulumi-$v"; done
@@ -186,7 +212,8 @@ case "${1:-all}" in
   minio) build_minio ;;
   pulumi) build_pulumi "$PULUMI_VERSION" pulumi ;;
   pulumi-old) build_pulumi_old ;;
+  helm) build_helm ;;
   schemathesis) install_schemathesis ;;
-  all) build_minio; build_pulumi "$PULUMI_VERSION" pulumi; build_pulumi_old; install_schemathesis ;;
-  *) echo "usage: $0 [minio|pulumi|pulumi-old|schemathesis|all]" >&2; exit 2 ;;
+  all) build_minio; build_pulumi "$PULUMI_VERSION" pulumi; build_pulumi_old; build_helm; install_schemathesis ;;
+  *) echo "usage: $0 [minio|pulumi|pulumi-old|helm|schemathesis|all]" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 // The one test command. Runs mocha programmatically on the TypeScript tests (through tsx) and ends
 // with exactly one machine-readable line, `N passed, N failed[, N skipped]`, that .ci/run sums.
 //
-//   node scripts/run-tests.mjs                 unit + storage + api suites (npm test)
+//   node scripts/run-tests.mjs                 unit + storage + api + deploy suites (npm test)
 //   node scripts/run-tests.mjs e2e             the real-pulumi-CLI suite (npm run test:e2e)
 //   node scripts/run-tests.mjs checker         the concurrent-history checker (npm run test:checker)
 //   node scripts/run-tests.mjs fuzz            schemathesis against a real pod (npm run test:api-fuzz)
@@ -36,7 +36,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
 
 const SUITES = {
-  default: ['test/unit/**/*.test.ts', 'test/storage/**/*.test.ts', 'test/api/**/*.test.ts'],
+  default: ['test/unit/**/*.test.ts', 'test/storage/**/*.test.ts', 'test/api/**/*.test.ts', 'test/deploy/**/*.test.ts'],
   e2e: ['test/e2e/**/*.test.ts'],
   checker: ['test/checker/**/*.test.ts'],
   fuzz: ['test/fuzz/**/*.test.ts'],
