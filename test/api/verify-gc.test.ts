@@ -222,6 +222,13 @@ describe('verify and gc over a shared bucket', () => {
       expect((await gc(w, { keepVersions: 5 })).pruned).to.deep.equal([]);
       expect((await metaOf(w, 'r')).retainedFrom).to.equal(6);
       expect(await problemsOf(w)).to.deep.equal([]);
+
+      // A rename carries the floor to the new name.
+      expect((await w.api.call('post', `${S}/rename`, { newName: 'r2' })).status).to.equal(204);
+      expect((await metaOf(w, 'r2')).retainedFrom).to.equal(6);
+      expect((await w.api.call('get', `${stackUrl(org, project, 'r2')}/export/5`)).body.message).to.contain("version 5 of stack 'acme/p/r2' was removed by retention");
+      expect(markerOf(JSON.parse((await w.api.call('get', `${stackUrl(org, project, 'r2')}/export/6`)).text))).to.equal('v6');
+      expect(await problemsOf(w)).to.deep.equal([]);
     });
 
     it('never removes what a running update needs, nor a stack being moved, nor young leftovers', async () => {

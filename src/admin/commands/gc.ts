@@ -21,7 +21,7 @@ export const gcCommand: AdminCommand = {
     out.result(report);
     const verb = dryRun ? 'would remove' : 'removed';
     for (const p of report.pruned) {
-      out.line(`${p.stack}: ${verb} versions ${p.from}–${p.to} (keeping ${p.retainedFrom}–${p.latest}; their history stays)`);
+      out.line(`${p.stack}: ${verb} ${range(p.from, p.to)} (keeping ${range(p.retainedFrom, p.latest)}; the history lists them all)`);
     }
     for (const s of report.skipped) out.note(`${s.stack}: ${s.reason}`);
     out.line(
@@ -31,7 +31,10 @@ export const gcCommand: AdminCommand = {
       ),
     );
     if (keepVersions === undefined && keepDays === undefined) out.note('no --keep-versions or --keep-days: every version was kept');
-    out.line(`${dryRun ? 'would free' : 'freed'} ${report.total.objects} objects, ${bytes(report.total.bytes)} in ${report.stacks} stacks${dryRun ? ' (dry run: nothing was changed)' : ''}`);
+    out.line(
+      `${dryRun ? 'would free' : 'freed'} ${plural(report.total.objects, 'object')}, ${bytes(report.total.bytes)} in ${plural(report.stacks, 'stack')}` +
+        (dryRun ? ' (dry run: nothing was changed)' : ''),
+    );
     return 0;
   },
 };
@@ -45,6 +48,9 @@ function count(values: Invocation['values'], name: string, min: number, whole = 
   }
   return n;
 }
+
+const range = (from: number, to: number) => (from === to ? `version ${from}` : `versions ${from}–${to}`);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const freed = (f: Freed) => [String(f.objects), bytes(f.bytes)];
 
