@@ -15,6 +15,7 @@ import { isFulmarError } from './errors.js';
 import { unwrapDataKey, type Keyring } from './secrets-crypto.js';
 import { META_SCHEMA, locOf, registerState, retainedFrom, type StackMeta } from './stack-meta.js';
 import { byIncarnation, deadObjects, olderThan, type ListedObject } from './stack-leftovers.js';
+import { stackPath } from './stack-label.js';
 
 export type ProblemKind =
   | 'register-unreadable'
@@ -43,9 +44,6 @@ export interface Problem {
 
 /** How long past its expiry a lease must be before verify calls its holder dead. */
 export const LEASE_GRACE_MS = 60 * 60_000;
-
-/** `org/project/stack`, as admin commands take it. */
-export const stackPath = (ref: StackRef): string => `${ref.org}/${ref.project}/${ref.stack}`;
 
 const problem = (kind: ProblemKind, key: string, ref: StackRef | undefined, message: string): Problem => ({
   kind,

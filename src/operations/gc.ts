@@ -22,7 +22,7 @@ import { hasRule, retentionFloor, type RetentionRule } from '../domain/retention
 import { deadObjects, LEFTOVER_MARGIN_MS, olderThan, updateLeftovers, type ListedObject } from '../domain/stack-leftovers.js';
 import { locOf, registerState, retainedFrom, type StackMeta } from '../domain/stack-meta.js';
 import type { UpdateRecord } from '../domain/update-record.js';
-import { stackPath } from '../domain/stack-audit.js';
+import { stackPath } from '../domain/stack-label.js';
 import type { MetaRegister } from '../services/meta-register.js';
 import { readJson } from '../services/json-objects.js';
 import { mapLimit } from '../services/prefix-ops.js';

@@ -26,11 +26,11 @@ import {
   historyProblem,
   missingProblem,
   parseRegister,
-  stackPath,
   systemProblem,
   unknownKeyProblem,
   type Problem,
 } from '../domain/stack-audit.js';
+import { stackPath } from '../domain/stack-label.js';
 import { mapLimit } from '../services/prefix-ops.js';
 import { objectsUnder, stackFolders, stackObjects, storeNow, type Scope } from './stack-inventory.js';
 import { silentProgress, type Progress } from './progress.js';

@@ -20,6 +20,7 @@ import { collectGarbage, type GcOptions } from '../../src/operations/gc.js';
 import { rollback } from '../../src/operations/rollback.js';
 import { stackObjects, type Scope } from '../../src/operations/stack-inventory.js';
 import { Client, createOrgs, makeApi } from '../helpers/api.js';
+import { HookStore } from '../helpers/hook-store.js';
 import { expectError } from '../helpers/assertions.js';
 import { complete, createStack, stackUrl, importVersion, markerOf, postCheckpoint, postEvents, runUpdate, startUpdate } from '../helpers/updates.js';
 
@@ -31,7 +32,8 @@ const keyring = [{ id: 'k1', key: Buffer.alloc(32, 7) }]; // the pods' (test/hel
 
 interface World {
   clock: ManualClock;
-  store: MemoryStore;
+  /** A pass-through until a test hooks a step (test/helpers/hook-store.ts). */
+  store: HookStore;
   api: Client;
   /** One pod alone, for what a single pod's cache answers. */
   podA: Client;
@@ -40,7 +42,7 @@ interface World {
 
 async function world(): Promise<World> {
   const clock = new ManualClock(Date.UTC(2026, 5, 1));
-  const store = new MemoryStore(clock);
+  const store = new HookStore(new MemoryStore(clock));
   await prepareBucket(store);
   const apps = [makeApi(store, { clock }).app, makeApi(store, { clock }).app];
   const api = new Client(apps);
@@ -88,6 +90,30 @@ describe('verify and gc over a shared bucket', () => {
       expect(report.stacks).to.equal(5); // a, b, b0 (a tombstone now), c, d
       expect(report.objects).to.be.greaterThan(20);
       await complete(w.api, d, running);
+      expect(await problemsOf(w)).to.deep.equal([]);
+    });
+
+    it('is clean in the middle of a commit, and gc there keeps what the commit needs', async () => {
+      const w = await world();
+      const S = await createStack(w.api, org, project, 'c');
+      await importVersion(w.api, S, 'c1');
+      await importVersion(w.api, S, 'c2');
+      const u = await startUpdate(w.api, S);
+      await postCheckpoint(w.api, S, u, 'c3');
+      const meta = await metaOf(w, 'c');
+      // The lease is sealed and version 3's checkpoint written; the register still says 2.
+      let during: string[] = ['not run'];
+      let collected: unknown;
+      w.store.after('put', (k) => k === ckpt(meta, 3), async () => {
+        during = await problemsOf(w);
+        collected = (await gc(w, { keepVersions: 1 }, { org, project, stack: 'c' })).pruned;
+      });
+      await complete(w.api, S, u);
+      expect(w.store.pending).to.equal(0);
+      expect(during).to.deep.equal([]);
+      expect(collected).to.deep.equal([{ stack: 'acme/p/c', from: 1, to: 1, retainedFrom: 2, latest: 2 }]);
+      expect(markerOf(JSON.parse((await w.api.call('get', `${S}/export`)).text))).to.equal('c3');
+      expect((await w.api.call('get', S)).body.version).to.equal(3);
       expect(await problemsOf(w)).to.deep.equal([]);
     });
 
