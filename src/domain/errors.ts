@@ -33,6 +33,8 @@ export const unauthorized = (message = 'No credentials provided or are invalid.'
 export const forbidden = (message: string) => new FulmarError('forbidden', message);
 export const notFound = (message: string) => new FulmarError('not-found', message);
 export const conflict = (message: string) => new FulmarError('conflict', message);
+/** Something that existed and was removed on purpose (a version pruned by retention). */
+export const gone = (message: string) => new FulmarError('gone', message);
 export const unavailable = (message: string, retryAfterSeconds = 1, cause?: unknown) =>
   new FulmarError('unavailable', message, { retryAfterSeconds, cause });
 

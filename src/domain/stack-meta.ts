@@ -71,6 +71,14 @@ export interface StackMeta {
   /** Latest committed version; 0 = never updated. */
   version: number;
   /**
+   * The retention floor (docs/operating.md, "Retention (gc)"): the checkpoints of versions below
+   * it were removed by `fulmar gc`, whose compare-and-swap raised it BEFORE it deleted anything,
+   * so a reader that sees a version below it answers "removed by retention" instead of looking.
+   * Their history entries stay. Absent: every version from 1 is kept. Never lowered; a move
+   * carries it to the new name with the rest of the register.
+   */
+  retainedFrom?: number;
+  /**
    * The UntypedDeployment the stack was created with (the CLI sends one only for non-service
    * secrets providers, pkg/backend/httpstate/backend.go: CreateStack); what version 0 exports.
    */
@@ -145,6 +153,12 @@ export function leaseIsLive(lease: Lease | null, storeTime: Date): lease is Leas
  * expired (its holder stopped renewing).
  */
 export const leaseIsDead = (lease: Lease, storeTime: Date): boolean => Boolean(lease.sealed) || !leaseIsLive(lease, storeTime);
+
+/** The lowest version whose checkpoint the register promises (1 unless gc raised it). */
+export const retainedFrom = (meta: StackMeta): number => Math.max(1, meta.retainedFrom ?? 1);
+
+/** True when `version`'s checkpoint was removed by retention (its history entry stays). */
+export const removedByRetention = (meta: StackMeta, version: number): boolean => version >= 1 && version < retainedFrom(meta);
 
 export const resourceCountOf = (deployment: unknown): number => {
   const resources = (deployment as { resources?: unknown } | null)?.resources;

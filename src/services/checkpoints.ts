@@ -8,11 +8,11 @@ import { gzip } from 'node:zlib';
 import type { ObjectStore } from '../storage/object-store.js';
 import { getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, sequenceOfKey, type StackLoc } from '../storage/layout.js';
-import { cacheKeyOf, liveIncarnation, locOf, refOf, type StackMeta } from '../domain/stack-meta.js';
+import { cacheKeyOf, liveIncarnation, locOf, refOf, removedByRetention, retainedFrom, type StackMeta } from '../domain/stack-meta.js';
 import type { MetaRegister } from './meta-register.js';
 import { stackLabel } from '../domain/stack-label.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
-import { conflict, FulmarError } from '../domain/errors.js';
+import { conflict, FulmarError, gone } from '../domain/errors.js';
 import { lastKey } from './json-objects.js';
 
 /**
@@ -31,6 +31,16 @@ export function emptyDeployment(now = new Date()): Buffer {
 
 const gzipAsync = promisify(gzip);
 
+/**
+ * A version below the retention floor: 410 in Pulumi's {code, message} shape, saying why, so
+ * `pulumi stack export --version N` (and `fulmar rollback --to N`) explain instead of failing.
+ */
+const removed = (meta: StackMeta, version: number) =>
+  gone(
+    `version ${version} of ${stackLabel(refOf(meta))} was removed by retention (fulmar gc); ` +
+      `versions ${retainedFrom(meta)} to ${meta.version} are kept, and its history entry is still listed`,
+  );
+
 export class Checkpoints {
   constructor(
     private readonly store: ObjectStore,
@@ -43,6 +53,7 @@ export class Checkpoints {
     if (version === 0) {
       return meta.initialState !== undefined ? Buffer.from(JSON.stringify(meta.initialState)) : emptyDeployment();
     }
+    if (removedByRetention(meta, version)) throw removed(meta, version);
     const key = layout.checkpointKey(locOf(meta), version);
     return this.cache.getOrLoad(cacheKeyOf(meta, 'checkpoint', version), async () => {
       const got = await getOrUndefined(this.store, key);
@@ -50,6 +61,8 @@ export class Checkpoints {
       // Swept with its incarnation: the stack was deleted (or replaced) after we read its register.
       const now = await this.register.readRaw(refOf(meta));
       if (liveIncarnation(now?.meta) !== (meta.incarnation ?? '')) throw conflict(`${stackLabel(refOf(meta))} was deleted or replaced meanwhile; please retry`);
+      // fulmar gc raised the floor after our read, then removed the object (its CAS comes first).
+      if (now && removedByRetention(now.meta, version)) throw removed(now.meta, version);
       throw new FulmarError('internal', `version ${version} is committed but ${key} is missing from the bucket`);
     });
   }
@@ -59,6 +72,8 @@ export class Checkpoints {
    * compressing a multi-MB state on every export costs far more than reading it.
    */
   async committedGzip(meta: StackMeta, version: number): Promise<Buffer> {
+    // Before the cache: a pod that still holds a pruned version answers as every other pod does.
+    if (removedByRetention(meta, version)) throw removed(meta, version);
     return this.cache.getOrLoad(`${cacheKeyOf(meta, 'checkpoint', version)}:gzip`, async () =>
       gzipAsync(await this.committed(meta, version)),
     );

@@ -6,11 +6,15 @@ import type { AdminCommand } from '../command.js';
 import { memberList, memberRemove, memberSet, orgCreate } from './org.js';
 import { tokenCreate, tokenList, tokenListAlias, tokenRevoke } from './token.js';
 import { leasesBreak, leasesList, rollbackCommand } from './stack-ops.js';
+import { verifyCommand } from './verify.js';
+import { gcCommand } from './gc.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   leasesList,
   leasesBreak,
   rollbackCommand,
+  verifyCommand,
+  gcCommand,
   orgCreate,
   memberSet,
   memberRemove,

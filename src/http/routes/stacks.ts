@@ -171,7 +171,8 @@ export function stackRoutes(s: Services): Route[] {
       body: 'none',
       summary: 'The resources of a version (or `latest`)',
       responses: { 200: resourcesResponse },
-      errors: [404],
+      // 410: removed by retention (docs/operating.md, "Retention (gc)").
+      errors: [404, 410],
       handler: async (req, res, { principal }) => {
         const raw = req.params.version as string;
         const version = raw === 'latest' ? 'latest' : /^\d+$/.test(raw) ? Number(raw) : NaN;

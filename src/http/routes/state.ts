@@ -42,7 +42,8 @@ export function stateRoutes(s: Services): Route[] {
       body: 'none',
       summary: 'A committed version, exactly as it was committed',
       responses: { 200: exportResponse },
-      errors: [404],
+      // 410: removed by retention (docs/operating.md, "Retention (gc)").
+      errors: [404, 410],
       handler: async (req, res, { principal }) => {
         const raw = req.params.version as string;
         // Versions are positive integers (pkg/backend/httpstate/backend.go: ExportDeploymentForVersion).
