@@ -6,11 +6,13 @@ import type { AdminCommand } from '../command.js';
 import { memberList, memberRemove, memberSet, orgCreate } from './org.js';
 import { tokenCreate, tokenList, tokenListAlias, tokenRevoke } from './token.js';
 import { leasesBreak, leasesList, rollbackCommand } from './stack-ops.js';
+import { adoptDiyCommand } from './adopt-diy.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   leasesList,
   leasesBreak,
   rollbackCommand,
+  adoptDiyCommand,
   orgCreate,
   memberSet,
   memberRemove,
