@@ -185,7 +185,7 @@ async function adoptStack(source: ObjectStore, graph: ServiceGraph, options: Ado
     await graph.services.stacks.create(OPERATOR, ref.org, ref.project, { stackName: ref.stack, tags: await tagsFor(source, diy, options.source, done) });
     done.created = true;
   }
-  progress.phase(`adopting ${stackLabel(ref)}`, steps.length);
+  progress.phase(`adopting ${ref.org}/${ref.project}/${ref.stack}`, steps.length);
   for (const [i, step] of steps.entries()) {
     const bytes = await step.deployment();
     checkDeployment(bytes, `deployment of ${step.entry}`);

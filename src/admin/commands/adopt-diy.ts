@@ -4,7 +4,6 @@ import { DiyReadError } from '../../operations/diy-source.js';
 import { DiyLayoutError } from '../../domain/diy-layout.js';
 import { describeLocation, openStoreAt, parseStoreLocation, redact } from '../../storage/store-location.js';
 import { validateOrgName, validateProjectName } from '../../domain/names.js';
-import { stackLabel } from '../../domain/stack-label.js';
 import { UsageError, type AdminCommand } from '../command.js';
 import { table } from '../table.js';
 
@@ -35,7 +34,7 @@ export const adoptDiyCommand: AdminCommand = {
       out.line(
         table(
           ['DIY STACK', 'FULMAR STACK', 'OUTCOME', 'VERSIONS', 'NOTES'],
-          report.stacks.map((s) => [s.diy, s.stack ? stackLabel(s.stack) : '-', outcomeOf(s), versionsOf(s), s.notes.join('; ')]),
+          report.stacks.map((s) => [s.diy, s.stack ? `${s.stack.org}/${s.stack.project}/${s.stack.stack}` : '-', outcomeOf(s), versionsOf(s), s.notes.join('; ')]),
         ),
       );
       const skipped = report.stacks.filter((s) => s.outcome === 'skipped').length;
