@@ -277,12 +277,12 @@ function historyStep(source: ObjectStore, h: DiyHistoryFiles, previous: (() => P
   let deployment: () => Promise<Buffer>;
   if (h.checkpointKey) {
     const key = h.checkpointKey;
-    let bytes: Promise<Buffer> | undefined;
-    deployment = () =>
-      (bytes ??= readState(source, key).then((s) => {
-        if (!s.deployment) throw new DiyReadError(`${key} holds no deployment`);
-        return s.deployment;
-      }));
+    // Read when needed and not kept: a long history is never held in memory at once.
+    deployment = async () => {
+      const state = await readState(source, key);
+      if (!state.deployment) throw new DiyReadError(`${key} holds no deployment`);
+      return state.deployment;
+    };
   } else if (previous) {
     const before = previous;
     deployment = async () => {
