@@ -33,7 +33,25 @@ export interface UpdateRecord {
   config: Record<string, ConfigValue>;
   resourceChanges?: Record<string, number>;
   resourceCount?: number;
+  /** An import that brings in an update made elsewhere: its history entry tells that update. */
+  adopted?: AdoptedUpdate;
   nonce: string;
+}
+
+/**
+ * An update that happened in another backend and is committed here by an import
+ * (`fulmar adopt-diy`, docs/operating.md): the history entry carries its own kind, times and
+ * result instead of the import's, and says where it came from, so a rerun knows what is in.
+ */
+export interface AdoptedUpdate {
+  /** The backend it came from, as `fulmar adopt-diy` names it (`file:///…`, `s3://bucket/prefix`). */
+  source: string;
+  /** Which update of that backend: its history file's stem, or `current` for its latest state alone. */
+  entry: string;
+  kind: string;
+  startTime: number;
+  endTime: number;
+  result: HistoryEntry['result'];
 }
 
 /**
@@ -58,5 +76,7 @@ export interface HistoryEntry {
   version: number;
   resourceChanges?: Record<string, number>;
   resourceCount: number;
+  /** Set on versions imported from another backend: where from (never sent to the CLI). */
+  adopted?: { source: string; entry: string };
 }
 

@@ -31,6 +31,6 @@ export async function rollback({ register, services }: ServiceGraph, ref: StackR
   const { bytes } = await services.state.exportVersion(OPERATOR, ref, BigInt(to), false);
   const from = meta.version;
   if (dryRun) return { stack: ref, to, from, version: from + 1, updateId: '' };
-  const { updateId, version } = await services.updates.importDeployment(OPERATOR, ref, bytes, rollbackMessage(to, from));
+  const { updateId, version } = await services.updates.importDeployment(OPERATOR, ref, bytes, { message: rollbackMessage(to, from) });
   return { stack: ref, to, from, version, updateId };
 }

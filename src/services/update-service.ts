@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { StackLoc, StackRef } from '../storage/layout.js';
 import { conflict } from '../domain/errors.js';
 import { leaseIsDead, locOf, type FinalStatus, type Lease, type StackMeta, type UpdateKind } from '../domain/stack-meta.js';
-import type { ConfigValue, UpdateRecord, UpdateStatus } from '../domain/update-record.js';
+import type { AdoptedUpdate, ConfigValue, UpdateRecord, UpdateStatus } from '../domain/update-record.js';
 import { unixSeconds, type Clock } from '../domain/clock.js';
 import { requireRole, type Principal } from '../domain/roles.js';
 import { newUpdateId } from '../domain/names.js';
@@ -254,13 +254,20 @@ export class UpdateService {
    * update of the current incarnation; then a lease is taken already sealed — nothing else will be
    * written, so any pod that meets it may commit it at once — and committed. Answered 200 only once
    * the version is committed in the same incarnation.
+   *
+   * `options` tell the history entry more than a plain import has to say: a message (`fulmar
+   * rollback`), or a whole update adopted from another backend (`fulmar adopt-diy`). With
+   * `expectVersion` the import commits exactly that version or nothing (409): a rerun or a second
+   * adopter that lost the race never appends the same update twice.
    */
-  async importDeployment(principal: Principal, ref: StackRef, untypedDeployment: Buffer, message = '') {
+  async importDeployment(principal: Principal, ref: StackRef, untypedDeployment: Buffer, options: ImportOptions = {}) {
     requireRole(principal, ref.org, 'member', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     const loc = locOf(meta);
     const id = newUpdateId();
     const now = this.now();
+    const expected = options.expectVersion;
+    if (expected !== undefined && meta.version + 1 !== expected) throw versionTaken(ref, expected, meta.version);
     const record: UpdateRecord = {
       id,
       kind: 'import',
@@ -270,25 +277,36 @@ export class UpdateService {
       startTime: now,
       author: principal.login,
       program: { name: ref.project, runtime: '', main: '', description: '' },
-      message,
-      environment: {},
-      config: {},
+      message: options.message ?? '',
+      environment: options.environment ?? {},
+      config: options.config ?? {},
+      ...(options.resourceChanges && { resourceChanges: options.resourceChanges }),
+      ...(options.adopted && { adopted: options.adopted }),
       nonce: freshNonce(),
     };
     await this.records.create(loc, record);
     await this.writer.writeIntermediate(loc, id, 1, untypedDeployment);
-    const version = await this.takeLease(ref, loc, (snap, current) => ({
-      updateId: id,
-      kind: 'import',
-      version: current.version + 1,
-      tokenHash: '',
-      epoch: current.leaseEpoch + 1,
-      renewedAt: snap.storeTime.toISOString(),
-      durationSeconds: this.leaseSeconds,
-      author: principal.login,
-      startedAt: now,
-      sealed: { status: 'succeeded' },
-    }));
+    let taken = false;
+    const version = await this.takeLease(ref, loc, (snap, current) => {
+      if (expected !== undefined && current.version + 1 !== expected) throw versionTaken(ref, expected, current.version);
+      taken = true;
+      return {
+        updateId: id,
+        kind: 'import',
+        version: current.version + 1,
+        tokenHash: '',
+        epoch: current.leaseEpoch + 1,
+        renewedAt: snap.storeTime.toISOString(),
+        durationSeconds: this.leaseSeconds,
+        author: principal.login,
+        startedAt: now,
+        sealed: { status: 'succeeded' },
+      };
+    }).catch(async (err: unknown) => {
+      // Refused before any lease named it: the record says so instead of staying "running".
+      if (!taken) await this.records.finish(loc, id, 'failed').catch(() => undefined);
+      throw err;
+    });
     await this.records.mutate(loc, id, (r) => (isTerminal(r.status) ? undefined : { ...r, version }));
     await this.committer.finishSealed(ref, id);
     const after = await this.register.read(ref);
@@ -297,6 +315,20 @@ export class UpdateService {
     return { updateId: id, version };
   }
 }
+
+/** What an import may say besides its deployment (see UpdateService.importDeployment). */
+export interface ImportOptions {
+  message?: string;
+  environment?: Record<string, string>;
+  config?: Record<string, ConfigValue>;
+  resourceChanges?: Record<string, number>;
+  adopted?: AdoptedUpdate;
+  /** Commit exactly this version, or refuse (409) when the stack has moved on. */
+  expectVersion?: number;
+}
+
+const versionTaken = (ref: StackRef, expected: number, latest: number) =>
+  conflict(`${stackLabel(ref)} is at version ${latest}, not ${expected - 1}: something else committed meanwhile; nothing was imported`);
 
 const alreadyFinished = (ref: StackRef, updateId: string, status: UpdateStatus) =>
   conflict(`update '${updateId}' of ${stackLabel(ref)} already finished (${status}); there is nothing to cancel`);

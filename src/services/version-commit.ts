@@ -107,22 +107,26 @@ export class VersionCommitter {
     );
     const record = await readJson<UpdateRecord>(this.store, layout.updateKey(loc, lease.updateId));
     const now = unixSeconds(this.clock.now());
+    // An update adopted from another backend is told as it happened there (fulmar adopt-diy).
+    const adopted = record?.value.adopted;
     const entry: HistoryEntry = {
       updateId: lease.updateId,
-      kind: lease.kind,
-      startTime: lease.startedAt,
-      endTime: now,
+      kind: adopted?.kind ?? lease.kind,
+      startTime: adopted?.startTime ?? lease.startedAt,
+      endTime: adopted?.endTime ?? now,
       message: record?.value.message ?? '',
       environment: record?.value.environment ?? {},
       config: record?.value.config ?? {},
-      result: status === 'succeeded' ? 'succeeded' : 'failed',
+      result: adopted?.result ?? (status === 'succeeded' ? 'succeeded' : 'failed'),
       status,
       version: v,
       ...(record?.value.resourceChanges && { resourceChanges: record.value.resourceChanges }),
       resourceCount,
+      ...(adopted && { adopted: { source: adopted.source, entry: adopted.entry } }),
     };
     await createOnce(this.store, layout.historyKey(loc, v), encodeJson(entry));
-    return { ...meta, version: v, lease: null, lastUpdateId: lease.updateId, lastUpdate: now, resourceCount, references };
+    const lastUpdate = adopted?.endTime ?? now;
+    return { ...meta, version: v, lease: null, lastUpdateId: lease.updateId, lastUpdate, resourceCount, references };
   }
 
   /**

@@ -38,9 +38,14 @@ export class FilesystemStore implements ObjectStore {
   private readonly etags = new LRUCache<string, EtagMemo>({ max: 100_000 });
   private ready: Promise<void> | undefined;
 
-  constructor(root: string) {
+  /**
+   * `readOnly`: the folder is only read (src/storage/read-only-store.ts refuses the writes), so
+   * nothing is created in it — not even the temp folder every writer needs.
+   */
+  constructor(root: string, options: { readOnly?: boolean } = {}) {
     this.root = resolve(root);
     this.tmp = join(this.root, TMP_DIR);
+    if (options.readOnly) this.ready = Promise.resolve();
   }
 
   async get(key: string): Promise<StoredObject> {

@@ -19,6 +19,7 @@ import type { ObjectStore } from './object-store.js';
 import { FilesystemStore } from './filesystem-store.js';
 import { S3Store } from './s3-store.js';
 import { RetryingStore } from './retrying-store.js';
+import { ReadOnlyStore } from './read-only-store.js';
 
 export type StoreLocation = { kind: 'folder'; root: string } | ({ kind: 's3' } & S3Config);
 
@@ -45,7 +46,7 @@ export function parseStoreLocation(location: string, config: Pick<Config, 'stora
       {
         bucket: url.hostname,
         prefix: prefix ? `${prefix}/` : '',
-        endpoint: q.get('endpoint') ?? configured?.endpoint ?? `https://s3.${region}.amazonaws.com`,
+        endpoint: withScheme(q.get('endpoint'), q) ?? configured?.endpoint ?? `https://s3.${region}.amazonaws.com`,
         region,
         pathStyle: ['true', '1'].includes(q.get('s3ForcePathStyle') ?? q.get('use_path_style') ?? '') || (!q.get('endpoint') && !!configured),
       },
@@ -57,6 +58,18 @@ export function parseStoreLocation(location: string, config: Pick<Config, 'stora
     throw new StoreLocationError(`'${location}': a location is a folder, file://…, s3://bucket[/prefix]?endpoint=… or http(s)://…@host/bucket`);
   }
   return { kind: 'folder', root: resolve(location) };
+}
+
+/**
+ * The CLI takes an endpoint without a scheme (`endpoint=minio:9000`) and gives it `http://` when
+ * `disableSSL` (or `disable_https`) is true, `https://` otherwise (pkg/backend/diy/backend.go:
+ * translateLegacyS3Params).
+ */
+function withScheme(endpoint: string | null, q: URLSearchParams): string | undefined {
+  if (!endpoint) return undefined;
+  if (endpoint.includes('://')) return endpoint;
+  const plain = ['true', '1'].includes((q.get('disableSSL') ?? q.get('disable_https') ?? '').toLowerCase());
+  return `${plain ? 'http' : 'https'}://${endpoint}`;
 }
 
 function completeS3(parts: Partial<S3Config>, config: Pick<Config, 'storage' | 'aws'>, location: string): StoreLocation {
@@ -89,18 +102,27 @@ export function describeLocation(l: StoreLocation): string {
   return l.kind === 'folder' ? l.root : `${l.endpoint}/${l.bucket}/${l.prefix}`;
 }
 
-/** The bare backend a location names (no retries, no metering). */
-export function backendAt(l: StoreLocation, timeoutMs: number): ObjectStore {
-  if (l.kind === 'folder') return new FilesystemStore(l.root);
+/** The bare backend a location names (no retries, no metering); a read-only folder creates nothing. */
+export function backendAt(l: StoreLocation, timeoutMs: number, options: { readOnly?: boolean } = {}): ObjectStore {
+  if (l.kind === 'folder') return new FilesystemStore(l.root, { readOnly: options.readOnly });
   const { kind: _kind, ...s3 } = l;
   return new S3Store({ ...s3, timeoutMs });
 }
 
-/** The store at a location, wrapped in the retry decorator as the pod's own store is. */
-export function openStoreAt(l: StoreLocation, config: Pick<Config, 'storageRetries' | 'storageTimeoutMs'>, logger: Logger): ObjectStore {
-  return new RetryingStore(backendAt(l, config.storageTimeoutMs), {
+/**
+ * The store at a location, wrapped in the retry decorator as the pod's own store is.
+ * `readOnly`: reads only, every write refused, and nothing created in a folder (ReadOnlyStore).
+ */
+export function openStoreAt(
+  l: StoreLocation,
+  config: Pick<Config, 'storageRetries' | 'storageTimeoutMs'>,
+  logger: Logger,
+  options: { readOnly?: boolean } = {},
+): ObjectStore {
+  const store = new RetryingStore(backendAt(l, config.storageTimeoutMs, options), {
     retries: config.storageRetries,
     onRetry: ({ operation, attempt, error }) =>
       logger.warn({ store: describeLocation(l), operation, attempt, err: error.message }, 'storage call failed transiently; retrying'),
   });
+  return options.readOnly ? new ReadOnlyStore(store, describeLocation(l)) : store;
 }

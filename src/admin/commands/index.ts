@@ -8,6 +8,7 @@ import { tokenCreate, tokenList, tokenListAlias, tokenRevoke } from './token.js'
 import { leasesBreak, leasesList, rollbackCommand } from './stack-ops.js';
 import { verifyCommand } from './verify.js';
 import { gcCommand } from './gc.js';
+import { adoptDiyCommand } from './adopt-diy.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   leasesList,
@@ -15,6 +16,7 @@ export const adminCommands: readonly AdminCommand[] = [
   rollbackCommand,
   verifyCommand,
   gcCommand,
+  adoptDiyCommand,
   orgCreate,
   memberSet,
   memberRemove,
