@@ -22,6 +22,8 @@ export interface Topology {
   minio?: MinioServer;
   session: PulumiSession;
   logDir: string;
+  /** The environment the pods run with (the same configures an admin command on their store). */
+  env: Record<string, string>;
   /** GET an API path with the admin token (to look at state the way an operator would). */
   api(path: string): Promise<{ status: number; body: unknown }>;
   /** Stops the embedded pod and starts it again on the same port and data folder. */
@@ -79,6 +81,7 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
     minio,
     session,
     logDir,
+    env: kind === 'cluster' ? podEnv : embeddedEnv(logDir, Number(new URL(url).port)),
     async api(path) {
       const res = await fetch(url + path, { headers: { Authorization: `token ${ADMIN_TOKEN}` } });
       const text = await res.text();
