@@ -15,16 +15,8 @@
  */
 import type { ConfigValue, HistoryEntry } from './update-record.js';
 
-export interface DiyUpdate {
-  kind: string;
-  startTime: number;
-  endTime: number;
-  message: string;
-  environment: Record<string, string>;
-  config: Record<string, ConfigValue>;
-  result: HistoryEntry['result'];
-  resourceChanges?: Record<string, number>;
-}
+/** What a DIY history entry tells of its update: the fields a Fulmar history entry carries over. */
+export type DiyUpdate = Pick<HistoryEntry, 'kind' | 'startTime' | 'endTime' | 'message' | 'environment' | 'config' | 'result' | 'resourceChanges'>;
 
 const RESULTS: readonly string[] = ['succeeded', 'failed', 'in-progress', 'not-started'] satisfies HistoryEntry['result'][];
 

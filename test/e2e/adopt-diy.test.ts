@@ -14,8 +14,6 @@
  *    passphrase, same program), changes nothing and reads the secret;
  *  - a rerun adopts nothing; the sources are byte for byte as they were.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,6 +24,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from '@pulumi/pulumi/automation/index.js';
 import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
 import { buildDist, repoRoot, startPod, type Pod } from '../helpers/pods.js';
+import { runBuiltFulmar } from '../helpers/fulmar-process.js';
 import { ensurePulumiBinary, PulumiSession, pulumiVersion } from '../helpers/pulumi.js';
 import { inflate } from '../../src/domain/diy-checkpoint.js';
 import type { AdoptReport } from '../../src/operations/adopt-diy.js';
@@ -77,16 +76,7 @@ async function bucketHashes(minio: MinioServer, bucket: string): Promise<Record<
   return out;
 }
 
-/** `node dist/cli.js …args` with exactly `env`, as an operator runs the command beside the pods. */
-async function fulmar(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn('node', [join(repoRoot, 'dist', 'cli.js'), ...args], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  const [code] = (await once(child, 'exit')) as [number];
-  return { code, stdout, stderr };
-}
+const fulmar = runBuiltFulmar;
 
 describe('fulmar adopt-diy (real pulumi CLI)', function () {
   let minio: MinioServer;

@@ -5,20 +5,14 @@
  * serve: a backup taken during an update restored into an empty prefix and verified, gc with
  * updates running, rollback, breaking a live lease, and verify catching objects broken by hand.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { layout } from '../../src/storage/layout.js';
-import { repoRoot, startPod, type Pod } from '../helpers/pods.js';
+import { startPod, type Pod } from '../helpers/pods.js';
+import { runBuiltFulmar } from '../helpers/fulmar-process.js';
 import { components } from './programs.js';
 import { ADMIN_TOKEN, stackName, stackPath, startTopology, type Deployment, type Topology } from './fixture.js';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 describe('operating Fulmar: admin commands while pods serve (3 pods, MinIO, real CLI)', function () {
   this.timeout(900_000);
@@ -30,24 +24,7 @@ describe('operating Fulmar: admin commands while pods serve (3 pods, MinIO, real
   after(async () => t?.stop());
 
   /** `fulmar …args` as an operator runs it: the pods' configuration, plus `env`. */
-  function fulmar(args: string[], env: Record<string, string> = {}): Promise<Run> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), ...args], {
-        env: { PATH: process.env.PATH ?? '', ...t.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => (stdout += d));
-      child.stderr.on('data', (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
-  }
+  const fulmar = (args: string[], env: Record<string, string> = {}) => runBuiltFulmar(args, { PATH: process.env.PATH ?? '', ...t.env, ...env });
   const json = async (args: string[], env: Record<string, string> = {}, expectCode = 0) => {
     const r = await fulmar([...args, '--json'], env);
     expect(r.code, `fulmar ${args.join(' ')}\n${r.stdout}\n${r.stderr}`).to.equal(expectCode);

@@ -48,9 +48,26 @@ export function serveFulmar(env: Record<string, string>, ready: (output: string)
   return { child, url, output: () => out };
 }
 
-/** Runs `fulmar …args` with exactly `env` to its end. */
-export async function runFulmar(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export interface FulmarRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `fulmar …args` from source with exactly `env` to its end. */
+export function runFulmar(args: string[], env: Record<string, string>): Promise<FulmarRun> {
+  return collect(spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/**
+ * Runs the built `node dist/cli.js …args` (as an operator runs it beside the pods) with exactly
+ * `env` to its end; the e2e suites build dist/ first (test/helpers/pods.ts: buildDist).
+ */
+export function runBuiltFulmar(args: string[], env: Record<string, string>): Promise<FulmarRun> {
+  return collect(spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'dist', 'cli.js'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+async function collect(child: ChildProcess): Promise<FulmarRun> {
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
