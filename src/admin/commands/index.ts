@@ -6,11 +6,14 @@ import type { AdminCommand } from '../command.js';
 import { memberList, memberRemove, memberSet, orgCreate } from './org.js';
 import { tokenCreate, tokenList, tokenListAlias, tokenRevoke } from './token.js';
 import { leasesBreak, leasesList, rollbackCommand } from './stack-ops.js';
+import { backupCommand, restoreCommand } from './backup.js';
 
 export const adminCommands: readonly AdminCommand[] = [
   leasesList,
   leasesBreak,
   rollbackCommand,
+  backupCommand,
+  restoreCommand,
   orgCreate,
   memberSet,
   memberRemove,
