@@ -17,7 +17,7 @@ import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/mini
 import { ADMIN_TOKEN, Client, createOrgs, makeApi } from '../helpers/api.js';
 import { HookStore } from '../helpers/hook-store.js';
 import { runFulmar, serveFulmar, type ServingFulmar } from '../helpers/fulmar-process.js';
-import { createStack, runUpdate, snapshotStack, startUpdate, type StackName } from '../helpers/backup-fixture.js';
+import { createStack, expectWhole, runUpdate, snapshotStack, startUpdate, type StackName } from '../helpers/backup-fixture.js';
 
 const KEY = Buffer.alloc(32, 7);
 const KEYRING = [{ id: 'k1', key: KEY }];
@@ -113,6 +113,7 @@ describe('backup while pods serve, restored into an empty MinIO prefix', functio
     const restored = await runFulmar(['restore', `s3://${target}/backup?endpoint=${m.endpoint}&s3ForcePathStyle=true`, '--json'], env);
     expect(restored.code, restored.stderr).to.equal(0);
     expect(JSON.parse(restored.stdout).registers.create).to.equal(stacks.length);
+    await expectWhole(s3(target, 'restored/'));
 
     pod = serveFulmar(env);
     const restoredPod = new Client([(await pod.url) as unknown as Express]);

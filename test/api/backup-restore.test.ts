@@ -20,7 +20,7 @@ import { MANIFEST_KEY } from '../../src/operations/backup-manifest.js';
 import { objectsUnder } from '../../src/operations/stack-inventory.js';
 import { Client, createOrgs, makeApi } from '../helpers/api.js';
 import { HookStore } from '../helpers/hook-store.js';
-import { createStack, labelOf, pathOf, runUpdate, snapshotStack, startUpdate, type StackName, type StackSnapshot } from '../helpers/backup-fixture.js';
+import { createStack, expectWhole, labelOf, pathOf, runUpdate, snapshotStack, startUpdate, type StackName, type StackSnapshot } from '../helpers/backup-fixture.js';
 
 const KEYRING = [{ id: 'k1', key: Buffer.alloc(32, 7) }];
 const org = 'acme';
@@ -142,6 +142,7 @@ for (const [name, storesOf] of [
       const target = await stores.make('target-1');
       const result = await restore(dest, target, KEYRING);
       expect(result.registers).to.deep.include({ create: 7, replace: 0 });
+      await expectWhole(target);
       const tgt = new Client([makeApi(target, { keyring: KEYRING }).app]);
       for (const s of live) expect(await snapshotStack(tgt, s), labelOf(s)).to.deep.equal(snapshots.get(labelOf(s)));
       expect((await tgt.call('get', pathOf(renamedFrom))).status).to.equal(404);
@@ -150,6 +151,10 @@ for (const [name, storesOf] of [
       const aMeta = layout.metaKey(a);
       expect((await target.get(aMeta)).body).to.deep.equal((await source.get(aMeta)).body);
 
+      // Users, tokens, their owner index, orgs, the reference index and the canary: byte for byte.
+      for (const key of (await keysOf(source)).filter((k) => k.startsWith('_system/') && !k.startsWith('_system/probe/'))) {
+        expect((await target.get(key)).body, key).to.deep.equal((await source.get(key)).body);
+      }
       const alice = tgt.withAuth(`token ${aliceToken}`);
       expect((await alice.call('get', '/api/user')).body.githubLogin).to.equal('alice');
       expect((await alice.call('get', pathOf(a))).status).to.equal(200);
@@ -250,6 +255,7 @@ for (const [name, storesOf] of [
       expect(v4.deployment.resources[0].outputs.marker).to.equal('four-again');
       expect((await fresh.call('get', `${pathOf(a)}/updates/latest`)).body.updateID).to.equal(id);
       // The dead incarnation was swept: one incarnation under the name.
+      await expectWhole(target);
       const incarnations = new Set((await keysOf(target)).filter((k) => k.startsWith(layout.incarnationsPrefix(a))).map((k) => k.split('/')[4]));
       expect(incarnations.size).to.equal(1);
     });

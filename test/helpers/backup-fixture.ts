@@ -5,6 +5,10 @@
  * the API of a pod over the store.
  */
 import { expect } from 'chai';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+import { incarnationOfKey, layout } from '../../src/storage/layout.js';
+import { liveIncarnation, locOf, type StackMeta } from '../../src/domain/stack-meta.js';
+import { stackObjects, stacksIn } from '../../src/operations/stack-inventory.js';
 import { Client, deployment, programRequest, stackPath } from './api.js';
 
 export interface StackName {
@@ -99,4 +103,27 @@ export async function snapshotStack(client: Client, s: StackName, version?: numb
     events[id] = res.status === 200 ? res.body.events : [{ status: res.status }];
   }
   return { version: upTo, tags: got.body.tags, exports, history: kept, events };
+}
+
+/**
+ * What `fulmar verify` checks of a restored store, checked directly on its keys: every live
+ * register's versions 1..version have their checkpoint and history entry, no register holds a
+ * lease or a move mark, and no object lies under an incarnation its register does not name.
+ */
+export async function expectWhole(store: ObjectStore): Promise<void> {
+  for await (const ref of stacksIn(store)) {
+    const got = await store.get(layout.metaKey(ref));
+    const meta = JSON.parse(got.body.toString()) as StackMeta;
+    const label = labelOf(ref);
+    expect(meta.lease, `${label} lease`).to.equal(null);
+    expect(meta, label).not.to.have.any.keys('moving', 'movingIn');
+    const keys = new Set((await stackObjects(store, ref)).map((o) => o.info.key));
+    const live = liveIncarnation(meta);
+    for (const key of keys) if (key !== layout.metaKey(ref)) expect(incarnationOfKey(ref, key), `${key} belongs to ${label}'s incarnation`).to.equal(live);
+    if (meta.deleted) continue;
+    for (let v = 1; v <= meta.version; v++) {
+      expect(keys.has(layout.checkpointKey(locOf(meta), v)), `${label} checkpoint ${v}`).to.equal(true);
+      expect(keys.has(layout.historyKey(locOf(meta), v)), `${label} history ${v}`).to.equal(true);
+    }
+  }
 }

@@ -43,9 +43,8 @@ export const backupCommand: AdminCommand = {
   words: ['backup'],
   usage: 'DEST [--force] [--json]',
   summary:
-    'copy every stack (at a committed version), user, token and org into DEST — a folder, s3://bucket/prefix?endpoint=… or ' +
-    'http(s)://KEY:SECRET@host/bucket/prefix — in the bucket layout, manifest last; safe while pods serve. ' +
-    'DEST must be empty; --force replaces what it holds, copying only what is new',
+    'copy stacks (each at a committed version), users, tokens and orgs into DEST — a folder, s3://… or http(s)://…@host/bucket — ' +
+    'while pods serve; DEST must be empty (--force: replace it, copying only what is new)',
   options: force,
   async run({ positionals, values, out, open, config }) {
     if (positionals.length !== 1) throw new UsageError('backup takes one DEST');
@@ -87,8 +86,8 @@ export const restoreCommand: AdminCommand = {
   words: ['restore'],
   usage: 'SRC [--force] [--dry-run] [--json]',
   summary:
-    'bring a backup made by `fulmar backup` into the configured store: refused unless the store is empty (--force: restore over it) ' +
-    'and the configured master keys open every stack\'s secrets; registers last, so a rerun finishes an interrupted restore',
+    'bring a backup into the configured store, which must be empty (--force: restore over it) and hold the master keys ' +
+    'of its secrets; rerun with --force to finish an interrupted restore',
   options: { ...force, 'dry-run': { type: 'boolean' } },
   async run({ positionals, values, out, open, config }) {
     if (positionals.length !== 1) throw new UsageError('restore takes one SRC');
