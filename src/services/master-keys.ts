@@ -19,15 +19,10 @@ import { decodeJson, encodeJson } from './json-objects.js';
 export const GENERATED_KEY_FILE = 'master.key';
 
 export async function resolveKeyring(config: Config, logger: Logger): Promise<Keyring> {
-  if (config.masterKeys.length > 0) return config.masterKeys;
-  if (config.storage.kind === 'memory') return [{ id: 'ephemeral', key: randomBytes(32) }];
+  if (config.storage.kind === 'memory' && config.masterKeys.length === 0) return [{ id: 'ephemeral', key: randomBytes(32) }];
+  const existing = await existingKeyring(config);
+  if (existing) return existing;
   const file = join(config.dataDir, GENERATED_KEY_FILE);
-  try {
-    const [id, key] = (await readFile(file, 'utf8')).trim().split(':');
-    return [{ id: id as string, key: Buffer.from(key as string, 'base64') }];
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
   const generated = { id: 'local', key: randomBytes(32) };
   await mkdir(config.dataDir, { recursive: true });
   await writeFile(file, `${generated.id}:${generated.key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
@@ -37,6 +32,23 @@ export async function resolveKeyring(config: Config, logger: Logger): Promise<Ke
       'set FULMAR_MASTER_KEYS to manage it yourself',
   );
   return [generated];
+}
+
+/**
+ * The keyring a pod of this configuration would use, without generating one: FULMAR_MASTER_KEYS,
+ * or the embedded default's `master.key` if it exists — undefined when a first start would mint a
+ * new key (which `fulmar restore` must not do: the restored secrets need the source's key).
+ */
+export async function existingKeyring(config: Config): Promise<Keyring | undefined> {
+  if (config.masterKeys.length > 0) return config.masterKeys;
+  if (config.storage.kind === 'memory') return undefined;
+  try {
+    const [id, key] = (await readFile(join(config.dataDir, GENERATED_KEY_FILE), 'utf8')).trim().split(':');
+    return [{ id: id as string, key: Buffer.from(key as string, 'base64') }];
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    return undefined;
+  }
 }
 
 /** Writes the canary once, or proves this keyring can open the one already there. */

@@ -9,14 +9,17 @@ import { leasesBreak, leasesList, rollbackCommand } from './stack-ops.js';
 import { verifyCommand } from './verify.js';
 import { gcCommand } from './gc.js';
 import { adoptDiyCommand } from './adopt-diy.js';
+import { backupCommand, restoreCommand } from './backup.js';
 
 export const adminCommands: readonly AdminCommand[] = [
-  leasesList,
-  leasesBreak,
-  rollbackCommand,
   verifyCommand,
   gcCommand,
+  backupCommand,
+  restoreCommand,
   adoptDiyCommand,
+  rollbackCommand,
+  leasesList,
+  leasesBreak,
   orgCreate,
   memberSet,
   memberRemove,
