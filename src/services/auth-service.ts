@@ -110,6 +110,47 @@ export class AuthService {
   }
 
   /**
+   * The principal a console session names (src/services/console-session.ts): the user record as
+   * it is now — roles changed since sign-in apply at once (within AUTH_CACHE_TTL_MS) — and 401
+   * once the user is gone. The bootstrap site admin may have no record.
+   */
+  async principalOf(login: string): Promise<Principal> {
+    const key = `login:${login}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const user = await this.readUser(login);
+    let principal: Principal;
+    if (login === ADMIN_LOGIN) principal = { ...OPERATOR, orgs: user?.orgs ?? {} };
+    else if (user) principal = { login: user.login, name: user.name, siteAdmin: user.siteAdmin, orgs: user.orgs };
+    else throw unauthorized();
+    this.cache.set(key, principal);
+    return principal;
+  }
+
+  /**
+   * Signs in a user an identity provider vouched for (src/services/oidc-sign-in.ts): creates the
+   * user when absent, and sets their role in each org the role map manages — all in one CAS of the
+   * user record, so concurrent sign-ins and admin edits never lose each other's changes.
+   */
+  async applyExternalIdentity(login: string, name: string, managed: ReadonlyMap<string, Role | undefined>): Promise<UserRecord> {
+    validateUserLogin(login);
+    if (login === ADMIN_LOGIN) throw forbidden(`the user '${ADMIN_LOGIN}' is reserved`);
+    const user = await this.mutateUser(login, (u) => {
+      const orgs = { ...u.orgs };
+      for (const [org, role] of managed) {
+        if (org === login) continue; // a personal org is its owner's by definition (domain/roles.ts)
+        if (role) orgs[org] = role;
+        else delete orgs[org];
+      }
+      const next = { ...u, name: name || u.name, orgs };
+      const same = next.name === u.name && JSON.stringify(sorted(orgs)) === JSON.stringify(sorted(u.orgs));
+      return same && u.nonce ? undefined : next;
+    });
+    this.cache.clear();
+    return user;
+  }
+
+  /**
    * FIRST_TOKEN_ADVICE while nobody can log in: no FULMAR_ADMIN_TOKEN and no stored token (a user
    * without a token cannot log in either). One LIST per pod every AUTH_CACHE_TTL_MS at most, and
    * only when a request was refused.
@@ -316,6 +357,8 @@ export class AuthService {
     return { login: got.value.login };
   }
 }
+
+const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 function memberView(user: UserRecord, org: string, role: Role) {
   return {
