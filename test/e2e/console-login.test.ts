@@ -4,12 +4,12 @@
  * `xdg-open` records the URL the CLI opens (github.com/pkg/browser runs the first of xdg-open,
  * x-www-browser, www-browser on Linux), and the test does what the console page does in a
  * browser: sign in with the user's token, ask `POST /console/cli-login` for the CLI's redirect, and
- * follow it. Afterwards `pulumi whoami` is that user, and `pulumi stack ls` prints console links
- * that the console's own port answers. The pod runs in-process (src/main.ts) with its console on
+ * follow it. Afterwards `pulumi whoami` is that user, `pulumi stack ls` prints console links
+ * that the console's own port answers, and `pulumi console` opens the stack's page. The pod runs in-process (src/main.ts) with its console on
  * a second port; PULUMI_CONSOLE_DOMAIN points the CLI at it, as docs/console.md#console-address says.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -185,5 +185,14 @@ describe('pulumi login in the browser, with the real CLI', function () {
     const stackPage = await fetch(link, { headers: { accept: 'text/html' } });
     expect(stackPage.status, 'the console answers the stack link').to.be.oneOf([200, 503]);
     expect(stackPage.headers.get('content-type')).to.match(/text\/html/);
+
+    // `pulumi console` opens the same page (pkg/cmd/pulumi/console/console.go: StackConsoleURL).
+    const project = join(home, 'proj');
+    spawnSync('mkdir', ['-p', project]);
+    writeFileSync(join(project, 'Pulumi.yaml'), 'name: proj\nruntime: nodejs\n');
+    rmSync(join(home, 'opened-url'));
+    const opened2 = await run(['console', '--stack', 'erin/proj/dev'], env, project);
+    expect(opened2.status, opened2.stderr).to.equal(0);
+    expect(readFileSync(join(home, 'opened-url'), 'utf8')).to.equal(link);
   });
 });
