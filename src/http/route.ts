@@ -62,7 +62,7 @@ export type Reply = Schema | null | { contentType: string; schema: Schema };
  * for a credential (and 503: the token is looked up in the bucket), 413 and 415 for a body
  * (src/http/openapi.ts: impliedErrors). Each is `{code, message}` (docs/protocol.md#errors).
  */
-export type ErrorStatus = 403 | 404 | 409 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 503;
 
 export interface RouteSpec<A extends Auth, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined> {
   method: Method;

@@ -63,6 +63,7 @@ const newTokenValue = () => `pul-${randomBytes(32).toString('hex')}`;
 
 export class AuthService {
   private readonly cache = new LRUCache<string, Principal>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
+  private readonly alive = new LRUCache<string, boolean>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
   private readonly adminTokenHash: Buffer | undefined;
   private readonly owners: TokenOwners;
   /** Whether the bucket held no token at all, and when that was read (AUTH_CACHE_TTL_MS). */
@@ -125,6 +126,20 @@ export class AuthService {
     else throw unauthorized();
     this.cache.set(key, principal);
     return principal;
+  }
+
+  /**
+   * Whether a stored token still works (exists, not expired): a console session begun with a token
+   * ends when that token is revoked (src/services/console-session.ts). Cached like lookups.
+   */
+  async tokenAlive(id: string): Promise<boolean> {
+    const key = `alive:${id}`;
+    const cached = this.alive.get(key);
+    if (cached !== undefined) return cached;
+    const record = /^[a-f0-9]{64}$/.test(id) ? (await readJson<TokenRecord>(this.store, layout.tokenKey(id)))?.value : undefined;
+    const alive = !!record && !(record.expiresAt > 0 && record.expiresAt * 1000 <= Date.now());
+    this.alive.set(key, alive);
+    return alive;
   }
 
   /**
@@ -354,6 +369,7 @@ export class AuthService {
     await this.store.delete(layout.tokenKey(id));
     await this.owners.remove(got.value.login, id);
     this.cache.clear();
+    this.alive.clear();
     return { login: got.value.login };
   }
 }

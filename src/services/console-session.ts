@@ -2,7 +2,8 @@
  * Console sessions without a session store (docs/console.md#sessions): the browser holds a signed
  * cookie naming the user, how they signed in, and when it expires; any pod with the shared key
  * (src/services/session-keys.ts) can check it, and reads the user record for their roles as it is
- * now. Signing out clears the browser's cookie; there is nothing on the server to delete.
+ * now. A session begun with a stored token also ends when that token is revoked. Signing out
+ * clears the browser's cookie; there is nothing on the server to delete.
  */
 import { unauthorized, unavailable } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/roles.js';
@@ -22,6 +23,8 @@ export interface SessionClaims extends Expiring {
   login: string;
   /** How the session began. */
   am: AuthMethod;
+  /** The stored token it began with: revoking that token ends the session. */
+  tid?: string;
 }
 
 export interface SessionView {
@@ -60,8 +63,8 @@ export class ConsoleSessions {
   }
 
   /** The `Set-Cookie` value that starts a session for `login`. */
-  start(login: string, am: AuthMethod): { cookie: string; claims: SessionClaims } {
-    const claims: SessionClaims = { login, am, exp: this.now() + this.ttlSeconds };
+  start(login: string, am: AuthMethod, tokenId?: string): { cookie: string; claims: SessionClaims } {
+    const claims: SessionClaims = { login, am, exp: this.now() + this.ttlSeconds, ...(tokenId && { tid: tokenId }) };
     const value = signValue(this.signingKey(), 'session', claims);
     return { cookie: serializeCookie(SESSION_COOKIE, value, { path: '/', maxAge: this.ttlSeconds, secure: this.site.secure }), claims };
   }
@@ -84,15 +87,25 @@ export class ConsoleSessions {
     return claims;
   }
 
-  /** The session's user as a principal, with their roles as the user record has them now. */
+  /**
+   * The session's user as a principal, with their roles as the user record has them now; 401 once
+   * the token the session began with is revoked or expired.
+   */
   async principal(cookieHeader: string | undefined): Promise<Principal> {
-    return this.auth.principalOf(this.claims(cookieHeader).login);
+    return (await this.check(cookieHeader)).principal;
+  }
+
+  private async check(cookieHeader: string | undefined): Promise<{ claims: SessionClaims; principal: Principal }> {
+    const claims = this.claims(cookieHeader);
+    if (claims.tid !== undefined && !(await this.auth.tokenAlive(claims.tid))) {
+      throw unauthorized('the token this console session began with was revoked or has expired: sign in again');
+    }
+    return { claims, principal: await this.auth.principalOf(claims.login) };
   }
 
   /** `GET /console/session`: who is signed in, and their role in every org they see. */
   async view(cookieHeader: string | undefined): Promise<SessionView> {
-    const claims = this.claims(cookieHeader);
-    const principal = await this.auth.principalOf(claims.login);
+    const { claims, principal } = await this.check(cookieHeader);
     const memberships = await this.orgs.membershipsOf(principal);
     return {
       login: principal.login,
@@ -108,6 +121,6 @@ export class ConsoleSessions {
   async signInWithToken(token: string): Promise<{ login: string; cookie: string }> {
     this.signingKey();
     const principal = await this.auth.authenticate(token);
-    return { login: principal.login, cookie: this.start(principal.login, 'token').cookie };
+    return { login: principal.login, cookie: this.start(principal.login, 'token', principal.token?.id).cookie };
   }
 }

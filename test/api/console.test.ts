@@ -145,6 +145,17 @@ describe('console sessions', () => {
     expect(none.status).to.equal(401);
   });
 
+  it('ends a session begun with a token when that token is revoked', async () => {
+    const t = await admin.call('post', '/api/admin/users/alice/tokens', { description: 'short-lived' });
+    const cookie = await signIn(app, t.body.tokenValue);
+    expect((await request(app).get('/console/session').set('Cookie', cookie)).status).to.equal(200);
+    const revoked = await request(app).delete(`/api/user/tokens/${t.body.id}`).set('Authorization', `token ${t.body.tokenValue}`);
+    expect(revoked.status).to.equal(204);
+    const after = await request(app).get('/console/session').set('Cookie', cookie);
+    expect(after.status).to.equal(401);
+    expect(after.body.message).to.match(/revoked or has expired/);
+  });
+
   it('signs out by clearing the cookie', async () => {
     const res = await request(app).post('/console/logout').set(CSRF);
     expect(res.status).to.equal(204);

@@ -61,6 +61,7 @@ export function consoleRoutes(s: Services): Route[] {
       summary: 'Sign in to the console with an API token: sets the session cookie',
       request: consoleTokenLoginRequest,
       responses: { 200: consoleLoginResponse },
+      errors: [401, 503],
       handler: async (_req, res, _c, input) => {
         const { login, cookie } = await sessions.signInWithToken(input.body().token);
         res.setHeader('Set-Cookie', cookie);
@@ -99,7 +100,8 @@ export function consoleRoutes(s: Services): Route[] {
       body: 'none',
       summary: "The identity provider's return: verifies the sign-in, sets the session cookie, redirects to `next`",
       responses: { 302: null },
-      errors: [403, 404, 503],
+      // 400: the round-trip cookie is missing or stale; 403: the provider or the identity refused.
+      errors: [400, 403, 404, 503],
       handler: async (req, res) => {
         const q = req.originalUrl.indexOf('?');
         redirect(res, await oidcOrNotFound().finish(req.headers.cookie, q >= 0 ? req.originalUrl.slice(q) : ''));
