@@ -111,6 +111,10 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
  */
 function announceConsole(apiUrl: string, consoleUrl: string, logger: Logger): void {
   const advice = consoleDomainAdvice(apiUrl, consoleUrl);
+  process.stderr.write(
+    `\nWeb console: ${consoleUrl}\n` +
+      (advice && !advice.schemeDiffers ? `For the CLI's links and browser login, clients set PULUMI_CONSOLE_DOMAIN=${advice.consoleDomain}\n` : ''),
+  );
   if (!advice) logger.info({ consoleUrl }, `web console at ${consoleUrl}`);
   else if (advice.schemeDiffers) {
     logger.warn({ consoleUrl, apiUrl }, 'the console and the API differ in scheme: the CLI can print no links to this console (docs/console.md#console-address)');
