@@ -158,7 +158,8 @@ describe('console sessions', () => {
 
   it('signs out by clearing the cookie', async () => {
     const res = await request(app).post('/console/logout').set(CSRF);
-    expect(res.status).to.equal(204);
+    expect(res.status).to.equal(200);
+    expect(res.body).to.deep.equal({});
     expect(String(res.headers['set-cookie'])).to.match(/^fulmar_session=; Path=\/; Max-Age=0/);
     expect((await request(app).post('/console/logout')).status, 'without the header').to.equal(403);
   });

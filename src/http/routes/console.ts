@@ -8,7 +8,13 @@ import type { Services } from '../services.js';
 import { defineRoute, type Route } from '../route.js';
 import { notFound } from '../../domain/errors.js';
 import { consoleCliLoginRequest, consoleOidcLoginQuery, consoleTokenLoginRequest } from '../../wire/requests.js';
-import { consoleCliLoginResponse, consoleConfigResponse, consoleLoginResponse, consoleSessionResponse } from '../../wire/responses.js';
+import {
+  consoleCliLoginResponse,
+  consoleConfigResponse,
+  consoleLoginResponse,
+  consoleSessionResponse,
+  emptyResponse,
+} from '../../wire/responses.js';
 import type { Redirect } from '../../services/oidc-sign-in.js';
 
 function redirect(res: Response, to: Redirect): void {
@@ -74,10 +80,11 @@ export function consoleRoutes(s: Services): Route[] {
       auth: 'console',
       body: 'none',
       summary: "Sign out of the console: clears the browser's session cookie",
-      responses: { 204: null },
+      // A JSON body, like every console call, so the app can read any answer the same way.
+      responses: { 200: emptyResponse },
       handler: (_req, res) => {
         res.setHeader('Set-Cookie', sessions.end());
-        res.status(204).end();
+        res.json({});
       },
     },
     defineRoute({
