@@ -121,10 +121,7 @@ describe('pulumi login in the browser, with the real CLI', function () {
     const proc = spawn('python3', ['-c', pty, PULUMI_BINARY, 'login', api], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     cli = proc;
     let output = '';
-    proc.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
-      if (process.env.FULMAR_E2E_DEBUG) console.log(JSON.stringify(d.toString()));
-    });
+    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
     // The prompt names the console's token page, derived from PULUMI_CONSOLE_DOMAIN (backend.go: Login).
