@@ -38,7 +38,8 @@ COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
-EXPOSE 8080
+# 3000: the web console (FULMAR_CONSOLE_PORT; docs/console.md#console-address).
+EXPOSE 8080 3000
 # The slim image has no curl: ask Node itself. /healthz answers as long as the process is alive.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
