@@ -3,7 +3,7 @@ import { get, stackApi, type Deployment, type StackName, type StackView } from '
 import { diffDeployments, type ResourceDiff } from '../diff.js';
 import { json } from '../format.js';
 import { navigate, stackPath, useLocation } from '../router.js';
-import { presentValue } from '../secrets.js';
+import { MASK, presentValue } from '../secrets.js';
 import { urnName } from '../tree.js';
 import { Breadcrumbs, ErrorBox, Loading, Page } from '../components.js';
 import { useLoad, useTitle } from '../hooks.js';
@@ -122,5 +122,12 @@ function DiffView(props: { diffs: ResourceDiff[]; from: number; to: number }) {
   );
 }
 
-/** Secrets stay masked in a diff: it shows that they changed, never what to. */
-const show = (v: unknown) => (v === undefined ? '(absent)' : json(presentValue(v)));
+/**
+ * Secrets stay masked in a diff: it shows that their ciphertext changed, never what to (a secret
+ * re-encrypted with the same value shows as changed too: the console cannot tell without decrypting).
+ */
+function show(v: unknown): string {
+  if (v === undefined) return '(absent)';
+  const shown = presentValue(v);
+  return shown === MASK ? MASK : json(shown);
+}

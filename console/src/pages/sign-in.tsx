@@ -4,9 +4,7 @@ import { navigate, useLocation } from '../router.js';
 import { useSession } from '../session.js';
 import { ErrorBox, Page } from '../components.js';
 import { useTitle } from '../hooks.js';
-
-/** Only a same-origin path may follow sign-in: `next=//evil.example` must not redirect away. */
-export const safeNext = (next: string | null) => (next && /^\/(?!\/)/.test(next) && !next.startsWith('/\\') ? next : '/');
+import { safeNext } from '../next.js';
 
 export function SignIn() {
   useTitle('Sign in');
