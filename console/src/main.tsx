@@ -100,11 +100,14 @@ function Shell() {
               <li>
                 <a href="/">Stacks</a>
               </li>
-              {Object.keys(session.orgs).map((o) => (
-                <li key={o}>
-                  <a href={`/${encodeURIComponent(o)}/members`}>{o} members</a>
-                </li>
-              ))}
+              {/* Members pages of the orgs the user shares with others (not their personal org). */}
+              {Object.keys(session.orgs)
+                .filter((o) => o !== session.login)
+                .map((o) => (
+                  <li key={o}>
+                    <a href={`/${encodeURIComponent(o)}/members`}>{o} members</a>
+                  </li>
+                ))}
               <li>
                 <a href="/account/tokens">Tokens</a>
               </li>
@@ -113,7 +116,9 @@ function Shell() {
         )}
         {session && <UserMenu session={session} />}
       </header>
-      <main id="main">{body}</main>
+      <main id="main" tabIndex={-1}>
+        {body}
+      </main>
     </>
   );
 }

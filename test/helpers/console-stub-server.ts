@@ -146,9 +146,10 @@ export async function startConsoleStub(options: ConsoleStubOptions): Promise<Con
   });
 
   outer.use(express.static(CONSOLE_DIST, { index: false, maxAge: 0 }));
-  // The SPA fallback: every other GET is a console route (`/org/project/stack/updates/3`, …).
+  // The SPA fallback: every other GET is a console route (`/org/project/stack/updates/3`, …),
+  // except a missing bundle file (`/assets/index-….js`), which must stay a 404, not become HTML.
   outer.use((req, res, next) => {
-    if (req.method !== 'GET' || req.path.startsWith('/console/') || req.path.startsWith('/assets/')) return next();
+    if (req.method !== 'GET' || req.path.startsWith('/console/') || /^\/assets\/[^/]+\.[a-z0-9]+$/.test(req.path)) return next();
     res.sendFile(path.join(CONSOLE_DIST, 'index.html'));
   });
 
