@@ -5,7 +5,7 @@
  * now. A session begun with a stored token also ends when that token is revoked. Signing out
  * clears the browser's cookie; there is nothing on the server to delete.
  */
-import { unauthorized, unavailable } from '../domain/errors.js';
+import { FulmarError, unauthorized, unavailable } from '../domain/errors.js';
 import type { Principal, Role } from '../domain/roles.js';
 import { systemClock, unixSeconds, type Clock } from '../domain/clock.js';
 import { readCookie, serializeCookie, signValue, verifyValue, type Expiring } from '../domain/signed-cookie.js';
@@ -120,7 +120,13 @@ export class ConsoleSessions {
   /** `POST /console/login/token`: an API token proves who the browser's user is. */
   async signInWithToken(token: string): Promise<{ login: string; cookie: string }> {
     this.signingKey();
-    const principal = await this.auth.authenticate(token);
+    const principal = await this.auth.authenticate(token).catch((err: unknown) => {
+      // The sign-in page shows this message as it is: say what was refused, not "No credentials".
+      if (err instanceof FulmarError && err.kind === 'unauthorized') {
+        throw unauthorized('that token was not accepted: it is unknown, revoked or expired');
+      }
+      throw err;
+    });
     return { login: principal.login, cookie: this.start(principal.login, 'token', principal.token?.id).cookie };
   }
 }

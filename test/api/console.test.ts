@@ -82,6 +82,7 @@ describe('console sessions', () => {
     const wrong = await request(app).post('/console/login/token').set(CSRF).send({ token: 'pul-nope' });
     expect(wrong.status).to.equal(401);
     expect(wrong.body).to.have.keys('code', 'message');
+    expect(wrong.body.message, 'the sign-in page shows it as it is').to.match(/that token was not accepted/);
     const noHeader = await request(app).post('/console/login/token').send({ token: alice });
     expect(noHeader.status).to.equal(403);
     expect(noHeader.body.message).to.match(/X-Fulmar-Console: 1/);

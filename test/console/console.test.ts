@@ -1,7 +1,8 @@
 /**
  * The web console in a real browser: Debian's Chromium driven by playwright-core, against the
- * built SPA (dist/console) behind the console stand-in server (test/helpers/console-stub-server.ts)
- * over Fulmar's real app and a memory store.
+ * built SPA (dist/console) served by Fulmar's own app (test/helpers/console-server.ts: signed
+ * session cookies, the real /console/* endpoints) over a memory store, with sign-in through a real
+ * OpenID Connect provider (oidc-provider, test/helpers/oidc-provider.ts).
  *
  * FULMAR_CONSOLE_SCREENSHOTS=docs/console saves the main pages as PNGs there (the README's).
  */
@@ -13,33 +14,56 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { MemoryStore } from '../../src/storage/memory-store.js';
-import { ADMIN_TOKEN, Client, deployment, makeApi, stackPath } from '../helpers/api.js';
+import { parseRoleMap } from '../../src/domain/oidc-claims.js';
+import { ADMIN_TOKEN, Client, deployment, stackPath } from '../helpers/api.js';
 import { buildDist, repoRoot } from '../helpers/pods.js';
 import { launchChromium, requireChromium, type Browser } from '../helpers/chromium.js';
-import { startConsoleStub, type ConsoleStub } from '../helpers/console-stub-server.js';
+import { startConsole, type ConsoleServer } from '../helpers/console-server.js';
+import { startProvider, type TestProvider } from '../helpers/oidc-provider.js';
 import { newStack, ORG, PROJECT, runUpdate, SECRET_PLAINTEXT, seedWorld, type World } from './fixtures.js';
 
 const SHOTS = process.env.FULMAR_CONSOLE_SCREENSHOTS;
+/** What the sign-in button names (FULMAR_OIDC_NAME), and the provider's one person. */
+const OIDC_NAME = 'Acme SSO';
+const OIDC_ACCOUNTS = { olivia: { preferred_username: 'olivia', name: 'Olivia Okafor', groups: ['acme-devs'] } };
 
 describe('web console (Chromium)', function () {
   let browser: Browser;
-  let stub: ConsoleStub;
+  let server: ConsoleServer;
+  let provider: TestProvider | undefined;
   let world: World;
-  let api: ReturnType<typeof makeApi>;
+  let api: ConsoleServer;
   let page: Page;
 
   before(async function () {
     this.timeout(5 * 60_000);
     const executable = requireChromium(this);
     buildDist(); // dist/ and dist/console/, when older than their sources
-    api = makeApi(new MemoryStore(), { leaseSeconds: 300 });
+    server = await startConsole({
+      store: new MemoryStore(),
+      leaseSeconds: 300,
+      oidc: async (consoleUrl) => {
+        provider = await startProvider([`${consoleUrl}/console/oidc/callback`], OIDC_ACCOUNTS);
+        return {
+          issuer: provider.issuer,
+          clientId: provider.clientId,
+          clientSecret: provider.clientSecret,
+          scopes: 'openid profile groups',
+          name: OIDC_NAME,
+          userClaim: 'preferred_username',
+          groupsClaim: 'groups',
+          roleMap: parseRoleMap(`acme-devs=${ORG}:member`).entries,
+        };
+      },
+    });
+    api = server;
     world = await seedWorld(api.app, ADMIN_TOKEN);
-    stub = await startConsoleStub({ api: api.app, oidcName: 'Acme SSO' });
     browser = await launchChromium(executable);
   });
   after(async () => {
     await browser?.close();
-    await stub?.close();
+    await server?.close();
+    await provider?.close();
   });
   beforeEach(async () => {
     await browser.context.clearCookies();
@@ -55,7 +79,7 @@ describe('web console (Chromium)', function () {
     await page?.close();
   });
 
-  const url = (p: string) => `${stub.url}${p}`;
+  const url = (p: string) => `${server.url}${p}`;
   async function signIn(token: string, at = '/') {
     await page.goto(url(at));
     await page.getByLabel('Access token').fill(token);
@@ -73,7 +97,7 @@ describe('web console (Chromium)', function () {
     await page.goto(url(`/${ORG}/${PROJECT}/prod`));
     // Signed out: the deep link goes to the sign-in page and remembers where it was going.
     await page.waitForURL(/\/login\?next=/);
-    const sso = page.getByRole('link', { name: 'Sign in with Acme SSO' });
+    const sso = page.getByRole('link', { name: `Sign in with ${OIDC_NAME}` });
     expect(await sso.getAttribute('href')).to.equal(`/console/login/oidc?next=${encodeURIComponent(`/${ORG}/${PROJECT}/prod`)}`);
     await shot('sign-in');
     await page.getByLabel('Access token').fill('pul-not-a-real-token');
@@ -88,6 +112,31 @@ describe('web console (Chromium)', function () {
     await page.waitForURL(/\/login/);
     await page.goto(url('/account/tokens'));
     await page.waitForURL(/\/login\?next=%2Faccount%2Ftokens/);
+  });
+
+  it('signs in through the OIDC provider and lands on the stacks as the mapped user', async () => {
+    // The provider's own pages (oidc-provider's development login and consent) pull a web font
+    // from Google; this network has none, and the test must not wait for it.
+    await page.route((u) => !u.hostname.startsWith('127.0.0.1') && u.hostname !== 'localhost', (r) => r.abort());
+    await page.goto(url('/'));
+    await page.waitForURL(/\/login/);
+    await page.getByRole('link', { name: `Sign in with ${OIDC_NAME}` }).click();
+    // At the identity provider: its login form, then its consent page.
+    await page.waitForURL(`${provider?.issuer}/**`);
+    await page.locator('input[name="login"]').fill('olivia');
+    await page.locator('input[name="password"]').fill('any password');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    // Back at the console (callback → `next`), signed in as the user the claim names.
+    await page.waitForURL(url('/'));
+    await page.locator('header .user', { hasText: 'olivia' }).waitFor();
+    await page.locator('table.grid tbody th').first().waitFor();
+    const names = await page.locator('table.grid tbody th').allTextContents();
+    // acme-devs → acme:member, so the org's stacks are hers to see.
+    expect(names).to.include.members([`${ORG}/${PROJECT}/prod`, `${ORG}/${PROJECT}/staging`, `${ORG}/big/huge`]);
+    const session = (await page.evaluate(async () => (await fetch('/console/session')).json())) as { orgs: Record<string, string> };
+    expect(session).to.deep.include({ login: 'olivia', name: 'Olivia Okafor', authMethod: 'oidc', siteAdmin: false });
+    expect(session.orgs).to.deep.include({ [ORG]: 'member' });
   });
 
   it('browses stacks → a stack with its history → an update and its engine events', async () => {
@@ -277,7 +326,9 @@ describe('web console (Chromium)', function () {
     await new Promise<void>((r) => cli.listen(0, '127.0.0.1', r));
     try {
       const port = (cli.address() as AddressInfo).port;
-      const q = new URLSearchParams({ cliSessionPort: String(port), cliSessionNonce: 'n0nce', cliSessionDescription: 'Generated by pulumi login on box' });
+      // The CLI sends 32 random bytes in hex (pkg/backend/httpstate/backend.go: loginWithBrowser).
+      const nonce = 'c0ffee42'.repeat(8);
+      const q = new URLSearchParams({ cliSessionPort: String(port), cliSessionNonce: nonce, cliSessionDescription: 'Generated by pulumi login on box' });
       await page.goto(url(`/cli-login?${q}`));
       // Not signed in: sign in, and come back to the same page.
       await page.waitForURL(/\/login\?next=%2Fcli-login/);
@@ -289,7 +340,7 @@ describe('web console (Chromium)', function () {
       await page.getByRole('button', { name: 'Log in the pulumi CLI as alice' }).click();
       await page.waitForURL(`http://127.0.0.1:${port}/**`);
       expect(await page.locator('body').innerText()).to.contain('CLI got it');
-      expect(received?.get('nonce')).to.equal('n0nce');
+      expect(received?.get('nonce')).to.equal(nonce);
       const token = received?.get('accessToken') ?? '';
       const client = new Client([api.app]);
       expect((await client.call('get', '/api/user', undefined, { auth: `token ${token}` })).body.githubLogin).to.equal('alice');

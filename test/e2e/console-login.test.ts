@@ -8,49 +8,18 @@
  * that the console's own port answers, and `pulumi console` opens the stack's page. The pod runs in-process (src/main.ts) with its console on
  * a second port; PULUMI_CONSOLE_DOMAIN points the CLI at it, as docs/console.md#console-address says.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { startFulmar, type Running } from '../../src/main.js';
 import { Browser } from '../helpers/browser.js';
-import { ensurePulumiBinary, PULUMI_BINARY } from '../helpers/pulumi.js';
+import { cliHome, freePort, loginInPty, runCli as run, until, type PtyLogin } from '../helpers/cli-browser-login.js';
+import { ensurePulumiBinary } from '../helpers/pulumi.js';
 
 const ADMIN = 'console-e2e-admin-token-0123456789';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** The CLI, asynchronously: the pod answering it runs in this same process, so spawnSync would deadlock. */
-function run(args: string[], env: Record<string, string>, cwd?: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(PULUMI_BINARY, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('pulumi login in the browser, with the real CLI', function () {
   this.timeout(120_000);
@@ -58,7 +27,8 @@ describe('pulumi login in the browser, with the real CLI', function () {
   let consolePort: number;
   let home: string;
   let env: Record<string, string>;
-  let cli: ChildProcess | undefined;
+  let opened: () => string | undefined;
+  let cli: PtyLogin | undefined;
 
   before(async function () {
     ensurePulumiBinary(this);
@@ -73,27 +43,14 @@ describe('pulumi login in the browser, with the real CLI', function () {
       FULMAR_SHUTDOWN_GRACE_MS: '1000',
     });
     fulmar = await startFulmar(config, pino({ level: 'silent' }));
-    home = mkdtempSync(join(tmpdir(), 'fulmar-cli-login-'));
-    const bin = join(home, 'bin');
-    spawnSync('mkdir', ['-p', bin]);
-    writeFileSync(join(bin, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${join(home, 'opened-url')}'\n`);
-    chmodSync(join(bin, 'xdg-open'), 0o755);
-    // Only what the CLI needs: no PULUMI_ACCESS_TOKEN, and none of the CI or coding-agent variables
-    // that make it non-interactive or sign up an agent account (sdk/go/common/util/agentdetect).
-    env = {
-      PATH: `${bin}:/usr/bin:/bin`,
-      HOME: home,
-      PULUMI_HOME: join(home, '.pulumi'),
-      PULUMI_SKIP_UPDATE_CHECK: 'true',
-      PULUMI_CONSOLE_DOMAIN: `localhost:${consolePort}`,
-      TERM: 'xterm',
-      NO_COLOR: '1',
-    };
+    const cliEnv = cliHome(`localhost:${consolePort}`);
+    home = cliEnv.home;
+    env = cliEnv.env;
+    opened = cliEnv.opened;
   });
 
   after(async () => {
-    // The pty's whole process group: python and the CLI under it.
-    if (cli?.pid && cli.exitCode === null) process.kill(-cli.pid, 'SIGKILL');
+    cli?.kill();
     await fulmar?.stop();
   });
 
@@ -117,24 +74,19 @@ describe('pulumi login in the browser, with the real CLI', function () {
     expect(stack.status, await stack.text()).to.be.oneOf([200, 201]);
 
     // `pulumi login` in a pseudo-terminal; ENTER once it offers the browser.
-    const pty = "import pty, sys; sys.exit(pty.spawn(sys.argv[1:]) >> 8)";
-    const proc = spawn('python3', ['-c', pty, PULUMI_BINARY, 'login', api], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
-    cli = proc;
-    let output = '';
-    proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+    cli = loginInPty(api, env);
+    const { proc, exited } = cli;
+    const login = cli;
     // The prompt names the console's token page, derived from PULUMI_CONSOLE_DOMAIN (backend.go: Login).
-    await until('the browser prompt', () => (output.includes(`paste an access token from ${consoleUrl}/user/settings/tokens`) ? true : undefined));
-    expect(output).to.contain('Press <ENTER> to log in with your browser');
+    await until('the browser prompt', () => (login.output().includes(`paste an access token from ${consoleUrl}/user/settings/tokens`) ? true : undefined));
+    expect(login.output()).to.contain('Press <ENTER> to log in with your browser');
     proc.stdin?.write('\r');
 
     // What the console's /cli-login page does in the browser.
-    const opened = await until('the CLI to open the browser', () => (existsSync(join(home, 'opened-url')) ? readFileSync(join(home, 'opened-url'), 'utf8') : undefined));
-    const url = new URL(opened);
+    const url = new URL(await until('the CLI to open the browser', opened));
     expect(`${url.origin}${url.pathname}`).to.equal(`${consoleUrl}/cli-login`);
     const browser = new Browser();
-    const page = await browser.request(opened, { headers: { accept: 'text/html' } });
+    const page = await browser.request(url.href, { headers: { accept: 'text/html' } });
     expect(page.status, 'the console answers /cli-login (the app, or the not-built page)').to.be.oneOf([200, 503]);
     expect(page.headers.get('content-type')).to.match(/text\/html/);
     const signIn = await browser.request(`${consoleUrl}/console/login/token`, {
@@ -161,8 +113,8 @@ describe('pulumi login in the browser, with the real CLI', function () {
 
     // The CLI has stored the account once it says so; the pty may linger after it (a helper
     // process of the CLI can keep the terminal open), so it is not waited for.
-    await until('the CLI to finish logging in', () => (/Logged in to \S+ as erin \(/.test(output) ? true : undefined));
-    expect(output).to.contain(`Logged in to ${api} as erin (${consoleUrl}/erin)`);
+    await until('the CLI to finish logging in', () => (/Logged in to \S+ as erin \(/.test(login.output()) ? true : undefined));
+    expect(login.output()).to.contain(`Logged in to ${api} as erin (${consoleUrl}/erin)`);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
 
     const whoami = await run(['whoami', '-v'], env);
