@@ -179,7 +179,7 @@ describe('web console (Chromium)', function () {
     await shot('update');
   });
 
-  it('follows a running update live until it ends, from the URL the CLI prints', async () => {
+  it('follows a running update live: new events appear, then its end, from the URL the CLI prints', async () => {
     await signIn(world.tokens.alice);
     const S = stackPath(ORG, PROJECT, 'staging');
     const client = new Client([api.app]);
@@ -189,6 +189,12 @@ describe('web console (Chromium)', function () {
     await page.goto(url(`/${ORG}/${PROJECT}/staging/updates/${view.version + 1}`));
     await page.getByRole('log').getByText('still going').waitFor();
     await page.locator('.facts .live', { hasText: 'running' }).waitFor();
+    // The CLI sends more events while the page is open: they appear without a reload.
+    expect(view.activeUpdate).to.equal(world.running.id);
+    const more = [{ sequence: 1, timestamp: 1_767_225_700, stdoutEvent: { message: 'now on step two\n', color: 'raw' } }];
+    const sent = await client.call('post', `${S}/update/${world.running.id}/events/batch`, { events: more }, { auth: world.running.auth });
+    expect(sent.status, sent.text).to.be.below(300);
+    await page.getByRole('log').getByText('now on step two').waitFor({ timeout: 10_000 });
     // The update finishes behind the page's back (as the CLI would): the page sees it by polling.
     const status = await client.call('get', `${S}/update/${view.activeUpdate}`);
     expect(status.body.status).to.equal('running');

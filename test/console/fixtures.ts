@@ -17,6 +17,14 @@ export interface World {
   tokens: { alice: string; victor: string; admin: string };
   /** The update id of each version of acme/web/prod, by version. */
   prodUpdates: Record<number, string>;
+  /** acme/web/staging's update that is still running, and the update token the CLI would hold. */
+  running: RunningUpdate;
+}
+
+export interface RunningUpdate {
+  id: string;
+  /** `update-token …`, the Authorization of the CLI's calls on the update (client.go: updateAccessToken). */
+  auth: string;
 }
 
 const ok = async (p: PromiseLike<{ status: number; text: string; body: any }>, what: string) => {
@@ -48,12 +56,12 @@ export async function seedWorld(app: Express, adminToken: string): Promise<World
     prodState({ url: 'http://v2.example', replicas: 3, dbPassword: { [SIG_KEY]: SECRET_SIG, ciphertext: secret } }, ['db', 'queue'], { db: 'large' }),
   ];
   for (const [i, state] of versions.entries()) {
-    prodUpdates[i + 1] = await runUpdate(admin, S, state, `deploy v${i + 1}`, [
+    prodUpdates[i + 1] = (await runUpdate(admin, S, state, `deploy v${i + 1}`, [
       { stdoutEvent: { message: `<{%fg 2%}>building release ${i + 1}<{%reset%}>\n`, color: 'raw' } },
       { resourcePreEvent: { metadata: { op: 'update', urn: 'urn:pulumi:prod::web::acme:db:Database::db', type: 'acme:db:Database' }, planning: false } },
       { diagnosticEvent: { message: 'disk nearly full on replica 2\n', color: 'raw', severity: 'warning', urn: '' } },
       { summaryEvent: { resourceChanges: { update: 1, same: 2 }, durationSeconds: 4, maybeCorrupt: false } },
-    ]);
+    ])).id;
   }
 
   const big = await newStack(admin, 'big', 'huge', {});
@@ -62,11 +70,11 @@ export async function seedWorld(app: Express, adminToken: string): Promise<World
   // A stack whose update holds the lease and has logged some events: the console's "live" case.
   const staging = await newStack(admin, PROJECT, 'staging', { env: 'staging' });
   await runUpdate(admin, staging, prodState({ url: 'http://staging.example' }, ['db']), 'first', []);
-  await runUpdate(admin, staging, prodState({ url: 'http://staging.example' }, ['db']), 'second, running', [
+  const running = await runUpdate(admin, staging, prodState({ url: 'http://staging.example' }, ['db']), 'second, running', [
     { stdoutEvent: { message: 'still going…\n', color: 'raw' } },
   ], { complete: false });
 
-  return { tokens: { alice, victor, admin: adminToken }, prodUpdates };
+  return { tokens: { alice, victor, admin: adminToken }, prodUpdates, running };
 }
 
 export async function newStack(admin: Client, project: string, stack: string, tags: Record<string, string>) {
@@ -74,7 +82,7 @@ export async function newStack(admin: Client, project: string, stack: string, ta
   return stackPath(ORG, project, stack);
 }
 
-/** create → start → checkpoint → events → complete, as the CLI does (checkpoints, no journal). */
+/** create → start → checkpoint → events → complete, as the CLI does (checkpoints, no journal); answers the update and its token. */
 export async function runUpdate(
   admin: Client,
   S: string,
@@ -82,7 +90,7 @@ export async function runUpdate(
   message: string,
   events: Record<string, unknown>[],
   opts: { complete?: boolean } = {},
-): Promise<string> {
+): Promise<RunningUpdate> {
   const program = programRequest(false);
   program.metadata.message = message;
   const id = (await ok(admin.call('post', `${S}/update`, program), 'create update')).updateID as string;
@@ -97,7 +105,7 @@ export async function runUpdate(
     await ok(admin.call('post', `${S}/update/${id}/events/batch`, { events: batch }, ut), 'events');
   }
   if (opts.complete !== false) await ok(admin.call('post', `${S}/update/${id}/complete`, { status: 'succeeded' }, ut), 'complete');
-  return id;
+  return { id, auth: ut.auth };
 }
 
 /** A small web app: a stack with outputs, a provider, and the named child resources. */
