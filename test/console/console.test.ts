@@ -238,7 +238,7 @@ describe('web console (Chromium)', function () {
     await page.getByText('1 shown').waitFor();
   });
 
-  it('masks secret outputs; a member reveals them, a viewer gets no reveal', async () => {
+  it('masks secret outputs; a member reveals them, a viewer gets no reveal and the server refuses one', async () => {
     await signIn(world.tokens.alice, `/${ORG}/${PROJECT}/prod`);
     const outputs = page.locator('table.outputs');
     await outputs.waitFor();
@@ -255,6 +255,20 @@ describe('web console (Chromium)', function () {
     await outputs.waitFor();
     expect(await outputs.locator('tr', { hasText: 'dbPassword' }).innerText()).to.contain('[secret]');
     expect(await page.getByRole('button', { name: /Reveal/ }).count()).to.equal(0);
+    // …and the server refuses the viewer's session the call the button would make.
+    const refused = await page.evaluate(async (path) => {
+      const stack = (await (await fetch(path)).json()) as { deployment: { resources: { outputs?: Record<string, unknown> }[] } };
+      const secret = JSON.stringify(stack.deployment.resources[0]?.outputs?.dbPassword);
+      const ciphertext = (JSON.parse(secret) as { ciphertext: string }).ciphertext;
+      const res = await fetch(`${path.replace(/\/export$/, '')}/batch-decrypt`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Fulmar-Console': '1' },
+        body: JSON.stringify({ ciphertexts: [ciphertext] }),
+      });
+      return { status: res.status, body: await res.text() };
+    }, `/api/stacks/${ORG}/${PROJECT}/prod/export`);
+    expect(refused.status, refused.body).to.equal(403);
+    expect(refused.body).not.to.contain(Buffer.from(JSON.stringify(SECRET_PLAINTEXT)).toString('base64'));
     // …and no cancel button either: only admins see one.
     expect(await page.getByRole('button', { name: 'Cancel update' }).count()).to.equal(0);
   });
