@@ -1,19 +1,25 @@
 /**
  * The web console in a real browser: Debian's Chromium driven by playwright-core, against the
  * built SPA (dist/console) served by Fulmar's own app (test/helpers/console-server.ts: signed
- * session cookies, the real /console/* endpoints) over a memory store, with sign-in through a real
- * OpenID Connect provider (oidc-provider, test/helpers/oidc-provider.ts).
+ * session cookies, the real /console/* endpoints) as two pods over one MinIO bucket (a memory
+ * store where MinIO is not built, outside CI), with sign-in through a real OpenID Connect provider
+ * (oidc-provider, test/helpers/oidc-provider.ts).
  *
  * FULMAR_CONSOLE_SCREENSHOTS=docs/console saves the main pages as PNGs there (the README's).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { MemoryStore } from '../../src/storage/memory-store.js';
+import type { ObjectStore } from '../../src/storage/object-store.js';
+import { prepareBucket } from '../../src/storage/probe.js';
+import { S3Store } from '../../src/storage/s3-store.js';
+import { ensureMinioBinary, MINIO_BINARY, startMinio, type MinioServer } from '../helpers/minio.js';
 import { parseRoleMap } from '../../src/domain/oidc-claims.js';
 import { ADMIN_TOKEN, Client, deployment, stackPath } from '../helpers/api.js';
 import { buildDist, repoRoot } from '../helpers/pods.js';
@@ -30,6 +36,9 @@ const OIDC_ACCOUNTS = { olivia: { preferred_username: 'olivia', name: 'Olivia Ok
 describe('web console (Chromium)', function () {
   let browser: Browser;
   let server: ConsoleServer;
+  /** A second pod over the same bucket, with the same session key. */
+  let other: ConsoleServer;
+  let minio: MinioServer | undefined;
   let provider: TestProvider | undefined;
   let world: World;
   let api: ConsoleServer;
@@ -39,8 +48,21 @@ describe('web console (Chromium)', function () {
     this.timeout(5 * 60_000);
     const executable = requireChromium(this);
     buildDist(); // dist/ and dist/console/, when older than their sources
+    let store: () => ObjectStore;
+    if (existsSync(MINIO_BINARY) || process.env.CI === 'true') {
+      ensureMinioBinary(this);
+      const m = (minio = await startMinio());
+      store = () => new S3Store({ endpoint: m.endpoint, bucket: m.bucket, accessKey: m.accessKey, secretKey: m.secretKey, region: m.region, timeoutMs: 15_000 });
+      await prepareBucket(store());
+    } else {
+      console.log(`      (${MINIO_BINARY} not built: the two pods share a memory store)`);
+      const shared = new MemoryStore();
+      store = () => shared;
+    }
+    const sessionKey = randomBytes(32);
     server = await startConsole({
-      store: new MemoryStore(),
+      store: store(),
+      sessionKey,
       leaseSeconds: 300,
       oidc: async (consoleUrl) => {
         provider = await startProvider([`${consoleUrl}/console/oidc/callback`], OIDC_ACCOUNTS);
@@ -57,13 +79,16 @@ describe('web console (Chromium)', function () {
       },
     });
     api = server;
+    other = await startConsole({ store: store(), sessionKey, leaseSeconds: 300 });
     world = await seedWorld(api.app, ADMIN_TOKEN);
     browser = await launchChromium(executable);
   });
   after(async () => {
     await browser?.close();
     await server?.close();
+    await other?.close();
     await provider?.close();
+    await minio?.stop();
   });
   beforeEach(async () => {
     await browser.context.clearCookies();
@@ -137,6 +162,15 @@ describe('web console (Chromium)', function () {
     const session = (await page.evaluate(async () => (await fetch('/console/session')).json())) as { orgs: Record<string, string> };
     expect(session).to.deep.include({ login: 'olivia', name: 'Olivia Okafor', authMethod: 'oidc', siteAdmin: false });
     expect(session.orgs).to.deep.include({ [ORG]: 'member' });
+  });
+
+  it('keeps a session begun on one pod good on another pod that shares the key (no session store)', async () => {
+    await signIn(world.tokens.alice);
+    // Cookies belong to a host, not a port: the browser sends the same one to the second pod.
+    await page.goto(`${other.url}/${ORG}/${PROJECT}/prod`);
+    await page.locator('header .user', { hasText: 'alice' }).waitFor();
+    await page.locator('table.history tbody tr').first().waitFor();
+    expect(await page.locator('table.history tbody tr').count()).to.equal(3);
   });
 
   it('browses stacks → a stack with its history → an update and its engine events', async () => {

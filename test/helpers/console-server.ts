@@ -25,6 +25,8 @@ export interface ConsoleServer extends TestApi {
 export interface ConsoleServerOptions {
   store: ObjectStore;
   leaseSeconds?: number;
+  /** FULMAR_SESSION_KEY; pods that share it accept each other's sessions. Default: a random one. */
+  sessionKey?: Buffer;
   /**
    * OIDC sign-in, built once the URL is known (the provider must list
    * `<url>/console/oidc/callback` as a redirect URI).
@@ -49,7 +51,7 @@ export async function startConsole(options: ConsoleServerOptions): Promise<Conso
   const api = makeApi(options.store, {
     leaseSeconds: options.leaseSeconds,
     consoleDir: CONSOLE_DIST,
-    console: { sessionKey: randomBytes(32), sessionTtlSeconds: 3600, site, oidc: await options.oidc?.(url) },
+    console: { sessionKey: options.sessionKey ?? randomBytes(32), sessionTtlSeconds: 3600, site, oidc: await options.oidc?.(url) },
   });
   server.on('request', api.app);
   return {
