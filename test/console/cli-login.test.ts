@@ -3,8 +3,11 @@
  * browser, its stub `xdg-open` records the URL, and Chromium opens that URL in the console — the
  * built SPA served by a pod (src/main.ts, in-process, with its console on a second port), signs in
  * with a token and presses the button that hands the CLI a new token through its local port.
- * Afterwards `pulumi whoami` names the user (docs/console.md#cli-browser-login).
+ * Afterwards `pulumi whoami` names the user (docs/console.md#cli-browser-login), and the stack link
+ * `pulumi stack ls` prints opens that stack's page in the same browser.
  */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { expect } from 'chai';
 import { pino } from 'pino';
 import type { Page } from 'playwright-core';
@@ -16,6 +19,14 @@ import { buildDist } from '../helpers/pods.js';
 import { ensurePulumiBinary } from '../helpers/pulumi.js';
 
 const ADMIN = 'console-browser-admin-token-0123456789';
+
+/** A project folder for `stack init` (the CLI reads the project's name from Pulumi.yaml). */
+async function projectDir(home: string): Promise<string> {
+  const dir = path.join(home, 'proj');
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'Pulumi.yaml'), 'name: proj\nruntime: nodejs\n');
+  return dir;
+}
 
 describe('pulumi login through the console in Chromium, with the real CLI', function () {
   this.timeout(180_000);
@@ -52,7 +63,7 @@ describe('pulumi login through the console in Chromium, with the real CLI', func
     await fulmar?.stop();
   });
 
-  it('signs in, presses the button, and the CLI is logged in as that user', async () => {
+  it('signs in, presses the button, the CLI is logged in as that user, and its stack links open', async () => {
     const api = fulmar.publicUrl;
     const made = await fetch(`${api}/api/admin/users/erin/tokens`, {
       method: 'POST',
@@ -88,5 +99,16 @@ describe('pulumi login through the console in Chromium, with the real CLI', func
     const whoami = await runCli(['whoami'], cli.env);
     expect(whoami.status, whoami.stderr).to.equal(0);
     expect(whoami.stdout.trim()).to.equal('erin');
+
+    // The links the CLI now prints open the right pages in the same browser (still signed in).
+    const made2 = await runCli(['stack', 'init', 'erin/proj/dev', '--non-interactive'], cli.env, await projectDir(cli.home));
+    expect(made2.status, made2.stderr).to.equal(0);
+    const ls = await runCli(['stack', 'ls', '--all'], cli.env, cli.home);
+    expect(ls.status, ls.stderr).to.equal(0);
+    const link = `${fulmar.consoleUrl}/erin/proj/dev`;
+    expect(ls.stdout).to.contain(link);
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'erin/proj/dev' }).waitFor();
+    expect(await page.locator('header .user').innerText()).to.contain('erin');
   });
 });
