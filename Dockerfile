@@ -8,7 +8,8 @@
 # NODE_IMAGE is the base of every stage; Fulmar runs on Node 20.19+, 22 and 24.
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# build installs all dependencies and compiles TypeScript into dist/.
+# build installs all dependencies, compiles TypeScript into dist/ and the web console into
+# dist/console/ (Vite; bundled, so the runtime image needs neither Vite nor Preact).
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,6 +17,8 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN node node_modules/typescript/bin/tsc -p tsconfig.build.json
+COPY console ./console
+RUN node node_modules/vite/bin/vite.js build --config console/vite.config.ts
 
 # deps installs the production dependencies only.
 FROM ${NODE_IMAGE} AS deps
@@ -38,7 +41,8 @@ COPY package.json ./
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME /data
-EXPOSE 8080
+# 3000: the web console (FULMAR_CONSOLE_PORT; docs/console.md#console-address).
+EXPOSE 8080 3000
 # The slim image has no curl: ask Node itself. /healthz answers as long as the process is alive.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]

@@ -6,7 +6,8 @@
 //   node scripts/run-tests.mjs e2e             the real-pulumi-CLI suite (npm run test:e2e)
 //   node scripts/run-tests.mjs checker         the concurrent-history checker (npm run test:checker)
 //   node scripts/run-tests.mjs fuzz            schemathesis against a real pod (npm run test:api-fuzz)
-//   node scripts/run-tests.mjs [e2e|checker|fuzz] FILE|DIR|GLOB…   only those files
+//   node scripts/run-tests.mjs console         the web console in a real Chromium (npm run test:console)
+//   node scripts/run-tests.mjs [e2e|checker|fuzz|console] FILE|DIR|GLOB…   only those files
 //   --grep PATTERN                             only tests whose full title matches
 //
 // Exit status is non-zero when a test or hook failed, a file failed to load, or no test ran at all
@@ -40,8 +41,9 @@ const SUITES = {
   e2e: ['test/e2e/**/*.test.ts'],
   checker: ['test/checker/**/*.test.ts'],
   fuzz: ['test/fuzz/**/*.test.ts'],
+  console: ['test/console/**/*.test.ts'],
 };
-const TIMEOUT_MS = { default: 20_000, e2e: 10 * 60_000, checker: 5 * 60_000, fuzz: 10 * 60_000 };
+const TIMEOUT_MS = { default: 20_000, e2e: 10 * 60_000, checker: 5 * 60_000, fuzz: 10 * 60_000, console: 2 * 60_000 };
 // A process that stays alive after the summary (a server or timer a test forgot to close) would
 // hang CI; give it this long to exit on its own, then exit for it.
 const EXIT_GRACE_MS = 5_000;
@@ -53,7 +55,10 @@ const isE2e = suite === 'e2e' || (files.length > 0 && files.every((f) => f.start
 // …and those under test/checker/ the checker's, and those under test/fuzz/ the fuzz suite's.
 const isChecker = !isE2e && (suite === 'checker' || (files.length > 0 && files.every((f) => f.startsWith('test/checker/'))));
 const isFuzz = !isE2e && !isChecker && (suite === 'fuzz' || (files.length > 0 && files.every((f) => f.startsWith('test/fuzz/'))));
-const kind = isE2e ? 'e2e' : isChecker ? 'checker' : isFuzz ? 'fuzz' : 'default';
+// …and those under test/console/ the browser suite's.
+const isConsole =
+  !isE2e && !isChecker && !isFuzz && (suite === 'console' || (files.length > 0 && files.every((f) => f.startsWith('test/console/'))));
+const kind = isE2e ? 'e2e' : isChecker ? 'checker' : isFuzz ? 'fuzz' : isConsole ? 'console' : 'default';
 
 console.log(`node ${process.version} (${process.platform}-${process.arch}), suite: ${kind}`);
 if (isE2e) printPulumiVersion();
@@ -166,7 +171,7 @@ function parseArgs(args) {
   const rest = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if ((a === 'e2e' || a === 'checker' || a === 'fuzz') && i === 0) suiteName = a;
+    if ((a === 'e2e' || a === 'checker' || a === 'fuzz' || a === 'console') && i === 0) suiteName = a;
     else if (a === '--grep' || a === '-g') grepPattern = args[++i];
     else if (a.startsWith('--grep=')) grepPattern = a.slice('--grep='.length);
     else if (a.startsWith('-')) {

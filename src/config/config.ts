@@ -4,6 +4,7 @@
  * problems are reported at once, and `redactConfig` prints it without secrets.
  */
 import { z } from 'zod';
+import { parseRoleMap, type RoleMapEntry } from '../domain/oidc-claims.js';
 
 const MiB = 1024 * 1024;
 
@@ -97,6 +98,43 @@ export const settings = {
   },
   FULMAR_TRUST_PROXY: { schema: bool.default(false), doc: 'Trust X-Forwarded-* headers (behind a load balancer).' },
   FULMAR_METRICS: { schema: bool.default(true), doc: 'Serve Prometheus metrics on /metrics.' },
+  FULMAR_CONSOLE_URL: {
+    schema: z
+      .string()
+      .url()
+      .superRefine((value, ctx) => {
+        const problem = URL.canParse(value) ? consoleUrlProblem(new URL(value)) : undefined;
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .transform((value) => new URL(value).origin)
+      .optional(),
+    shownDefault: 'derived from FULMAR_PUBLIC_URL as the CLI derives it',
+    doc: 'Public URL of the web console (an origin: the CLI puts its links at the root). Default: `api.` host → `app.` host, `localhost:8080` → `localhost:3000`, as the CLI derives it; else the API host on FULMAR_CONSOLE_PORT, else FULMAR_PUBLIC_URL itself (see docs/console.md#console-address).',
+  },
+  FULMAR_CONSOLE_PORT: {
+    schema: int(0, 65535).optional(),
+    shownDefault: '`3000` when PORT is 8080, else none',
+    doc: 'A second port serving the console (the same app: console pages and `/api/*`). 0 = none; the console is always served on PORT as well.',
+  },
+  FULMAR_SESSION_KEY: {
+    schema: z.string().optional(),
+    doc: 'Key signing console session cookies: 32 bytes of base64; every pod needs the same one. Secret. Unset: the embedded default keeps a generated one in `FULMAR_DATA_DIR/session.key`; on a bucket, console sign-in is off.',
+  },
+  FULMAR_SESSION_HOURS: { schema: int(1, 24 * 30).default(12), doc: 'How long a console session lasts (there is no server-side session to revoke).' },
+  FULMAR_OIDC_ISSUER: { schema: z.string().url().optional(), doc: 'OpenID Connect issuer for console sign-in (its discovery document is read from it). Unset: sign-in with an API token only.' },
+  FULMAR_OIDC_CLIENT_ID: { schema: z.string().min(1).optional(), doc: 'OIDC client id (required with FULMAR_OIDC_ISSUER); its redirect URI is `<console URL>/console/oidc/callback`.' },
+  FULMAR_OIDC_CLIENT_SECRET: { schema: z.string().min(1).optional(), doc: 'OIDC client secret (unset: a public client, PKCE only). Secret.' },
+  FULMAR_OIDC_SCOPES: { schema: z.string().min(1).default('openid profile email'), doc: 'Scopes asked for; `openid` is added when missing.' },
+  FULMAR_OIDC_NAME: { schema: z.string().min(1).max(60).optional(), doc: 'What the sign-in button calls the provider (default: its issuer host).' },
+  FULMAR_OIDC_USER_CLAIM: {
+    schema: z.string().min(1).default('preferred_username'),
+    doc: 'Claim whose value becomes the Fulmar login (falls back to `sub`; an e-mail keeps its local part, other characters become `-`).',
+  },
+  FULMAR_OIDC_GROUPS_CLAIM: { schema: z.string().min(1).default('groups'), doc: 'Claim listing the groups FULMAR_OIDC_ROLE_MAP reads.' },
+  FULMAR_OIDC_ROLE_MAP: {
+    schema: z.string().optional(),
+    doc: 'Org roles from groups: `acme-admins=acme:admin,acme-devs=acme:member`. Each sign-in sets the role in every org named here from the groups (removes it when no group maps); other orgs are left alone.',
+  },
 } as const;
 
 type Settings = typeof settings;
@@ -146,6 +184,30 @@ export interface Config {
    * commands open (a backup bucket, a DIY `s3://` backend; src/storage/store-location.ts).
    */
   aws: { accessKey?: string; secretKey?: string; region?: string };
+  console: ConsoleConfig;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  scopes: string;
+  /** What the console's sign-in button names. */
+  name: string;
+  userClaim: string;
+  groupsClaim: string;
+  roleMap: RoleMapEntry[];
+}
+
+export interface ConsoleConfig {
+  /** FULMAR_CONSOLE_URL (an origin); undefined = derived once the API URL is known (src/domain/console-url.ts). */
+  url: string | undefined;
+  /** A second listener for the console; undefined = none. */
+  port: number | undefined;
+  /** FULMAR_SESSION_KEY; undefined = kept in the data folder, or sign-in off on a bucket (src/services/session-keys.ts). */
+  sessionKey: Buffer | undefined;
+  sessionTtlSeconds: number;
+  oidc: OidcConfig | undefined;
 }
 
 export class ConfigError extends Error {
@@ -207,6 +269,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   } else {
     storage = { kind: 'filesystem', dataDir: e.FULMAR_DATA_DIR };
   }
+  const consoleConfig = parseConsole(e, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -231,7 +294,52 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.FULMAR_TRUST_PROXY,
     metrics: e.FULMAR_METRICS,
     aws: { accessKey: e.AWS_ACCESS_KEY_ID, secretKey: e.AWS_SECRET_ACCESS_KEY, region: e.AWS_REGION },
+    console: consoleConfig,
   };
+}
+
+/** The console's settings (docs/console.md); problems are added to the one list. */
+function parseConsole(e: z.output<typeof envSchema>, problems: string[]): ConsoleConfig {
+  let sessionKey: Buffer | undefined;
+  if (e.FULMAR_SESSION_KEY) {
+    sessionKey = Buffer.from(e.FULMAR_SESSION_KEY, 'base64');
+    if (sessionKey.length !== 32) problems.push(`FULMAR_SESSION_KEY: must be 32 bytes of base64 (got ${sessionKey.length} bytes); make one with \`openssl rand -base64 32\``);
+  }
+  // The embedded default answers the CLI's own guess: API on localhost:8080, console on :3000
+  // (pkg/backend/httpstate/client/console.go: CloudConsoleURL).
+  const port = e.FULMAR_CONSOLE_PORT ?? (e.PORT === 8080 ? 3000 : 0);
+  if (port !== 0 && port === e.PORT) problems.push('FULMAR_CONSOLE_PORT: must differ from PORT (the console is served on PORT anyway); use 0 for no second port');
+
+  let oidc: OidcConfig | undefined;
+  const roleMap = parseRoleMap(e.FULMAR_OIDC_ROLE_MAP);
+  problems.push(...roleMap.problems.map((p) => `FULMAR_OIDC_ROLE_MAP: ${p}`));
+  if (e.FULMAR_OIDC_ISSUER) {
+    if (!e.FULMAR_OIDC_CLIENT_ID) problems.push('FULMAR_OIDC_CLIENT_ID: required with FULMAR_OIDC_ISSUER');
+    const scopes = e.FULMAR_OIDC_SCOPES.split(/\s+/).filter(Boolean);
+    oidc = {
+      issuer: e.FULMAR_OIDC_ISSUER,
+      clientId: e.FULMAR_OIDC_CLIENT_ID ?? '',
+      clientSecret: e.FULMAR_OIDC_CLIENT_SECRET,
+      scopes: (scopes.includes('openid') ? scopes : ['openid', ...scopes]).join(' '),
+      name: e.FULMAR_OIDC_NAME ?? new URL(e.FULMAR_OIDC_ISSUER).host,
+      userClaim: e.FULMAR_OIDC_USER_CLAIM,
+      groupsClaim: e.FULMAR_OIDC_GROUPS_CLAIM,
+      roleMap: roleMap.entries,
+    };
+  } else {
+    for (const name of ['FULMAR_OIDC_CLIENT_ID', 'FULMAR_OIDC_CLIENT_SECRET', 'FULMAR_OIDC_ROLE_MAP'] as const) {
+      if (e[name]) problems.push(`${name}: has no effect without FULMAR_OIDC_ISSUER`);
+    }
+  }
+  return { url: e.FULMAR_CONSOLE_URL, port: port === 0 ? undefined : port, sessionKey, sessionTtlSeconds: e.FULMAR_SESSION_HOURS * 3600, oidc };
+}
+
+/** The CLI replaces the path of the URL it derives (client/console.go), so the console is an origin. */
+function consoleUrlProblem(url: URL): string | undefined {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must start with http:// or https://';
+  if (url.username || url.password) return 'must not carry credentials';
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return 'must be an origin (scheme, host, port): the console is served at the root';
+  return undefined;
 }
 
 /**
@@ -295,5 +403,10 @@ export function redactConfig(config: Config): Record<string, unknown> {
     adminToken: config.adminToken ? r : undefined,
     masterKeys: config.masterKeys.map((k) => ({ id: k.id, key: r })),
     aws: { ...config.aws, accessKey: config.aws.accessKey ? r : undefined, secretKey: config.aws.secretKey ? r : undefined },
+    console: {
+      ...config.console,
+      sessionKey: config.console.sessionKey ? r : undefined,
+      oidc: config.console.oidc && { ...config.console.oidc, clientSecret: config.console.oidc.clientSecret ? r : undefined },
+    },
   };
 }

@@ -22,6 +22,8 @@ import { stateRoutes } from './routes/state.js';
 import { updateRoutes } from './routes/updates.js';
 import { secretsRoutes } from './routes/secrets.js';
 import { openApiRoutes } from './routes/openapi.js';
+import { consoleRoutes } from './routes/console.js';
+import { consolePages } from './console-static.js';
 
 /** Every route the pod serves, in matching order; the API document describes exactly these. */
 export function routeTable(s: Services): Route[] {
@@ -29,6 +31,7 @@ export function routeTable(s: Services): Route[] {
     ...opsRoutes(s),
     ...notProvidedRoutes(),
     ...openApiRoutes(() => table),
+    ...consoleRoutes(s),
     ...userRoutes(s),
     ...orgRoutes(s),
     ...stateRoutes(s),
@@ -43,6 +46,8 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Warns about requests for hosts other than FULMAR_PUBLIC_URL's (README.md#one-url). */
   hostWatch?: HostWatch;
+  /** The built console (docs/console.md); default `dist/console/` of this package. */
+  consoleDir?: string;
 }
 
 export function createApp(s: Services, options: AppOptions = {}): Express {
@@ -65,7 +70,9 @@ export function createApp(s: Services, options: AppOptions = {}): Express {
     readBody: bodyReader(s.maxBodyBytes),
     verifyUpdateToken: (ref, updateId, token) => s.updates.verifyToken(ref, updateId, token),
     noteHost: options.hostWatch && ((headers) => options.hostWatch?.note(headers)),
+    sessions: s.console.sessions,
   });
+  app.use(consolePages(options.consoleDir));
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

@@ -9,6 +9,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Express, Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { AuthService } from '../services/auth-service.js';
+import type { ConsoleSessions } from '../services/console-session.js';
 import { authenticate } from './middleware/authenticate.js';
 import type { BodyReader } from './middleware/body.js';
 import type { Auth, Input, Route, RouteSpec } from './route.js';
@@ -18,6 +19,8 @@ import { parseJsonBody, parseWith } from './parse.js';
 
 export interface MountDeps {
   auth: AuthService;
+  /** Console sessions (docs/console.md#sessions); without them only tokens are accepted. */
+  sessions?: ConsoleSessions;
   readBody: BodyReader;
   /** Checks an update token against the update it names (throws 403), before the body is read. */
   verifyUpdateToken: (ref: StackRef, updateId: string, token: string) => Promise<void>;
@@ -39,10 +42,11 @@ export function mountRoutes(app: Express, routes: readonly Route[], deps: MountD
 function handle(route: Route, deps: MountDeps): RequestHandler {
   const spec = route as RouteSpec<Auth, z.ZodType, z.ZodType>;
   return async (req, res) => {
-    const credential = await authenticate(deps.auth, route.auth, req.headers);
+    const credential = await authenticate(deps.auth, route.auth, req, deps.sessions);
     // An update token is checked against its update before any body byte is read, like an API token.
     if ('updateToken' in credential) await deps.verifyUpdateToken(stackRefOf(req), req.params.updateId as string, credential.updateToken);
-    if (route.auth !== 'none') deps.noteHost?.(req.headers);
+    // The CLI's requests only: the console's browser is expected on the console's host.
+    if (route.auth !== 'none' && req.headers.authorization) deps.noteHost?.(req.headers);
     if (route.body !== 'none') await deps.readBody(req, res, route.body);
     await spec.handler(req, res, credential, inputOf(route, req));
   };

@@ -37,8 +37,10 @@ export const errorSchema = (status: number) =>
   z.strictObject({ code: z.literal(status), message: z.string().startsWith(`${STATUS_CODES[status]}: `) });
 
 const SECURITY: Record<Auth, Json[]> = {
-  'api-token': [{ token: [] }],
+  'api-token': [{ token: [] }, { session: [] }],
   'update-token': [{ 'update-token': [] }],
+  session: [{ session: [] }],
+  console: [],
   none: [],
 };
 
@@ -52,7 +54,9 @@ export function impliedErrors(route: Route): number[] {
   const out = new Set<number>(route.errors ?? []);
   const hasParams = route.path.includes('/:');
   if (hasParams || route.query || route.request || route.body !== 'none') out.add(400);
-  if (route.auth !== 'none') [401, 503].forEach((s) => out.add(s));
+  if (route.auth !== 'none' && route.auth !== 'console') [401, 503].forEach((s) => out.add(s));
+  // A console call that changes something without X-Fulmar-Console (docs/console.md#csrf).
+  if ((route.auth === 'session' || route.auth === 'console') && route.method !== 'get' && route.method !== 'head') out.add(403);
   if (route.auth === 'update-token') [403, 404].forEach((s) => out.add(s));
   if (route.body !== 'none') [413, 415].forEach((s) => out.add(s));
   return [...out].sort((a, b) => a - b);
@@ -149,6 +153,13 @@ export function openApiDocument(routes: readonly Route[]): Json {
           in: 'header',
           name: 'Authorization',
           description: 'An API token: `Authorization: token <token>` (docs/protocol.md#authentication).',
+        },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'fulmar_session',
+          description:
+            'The console session (docs/console.md#sessions); also accepted in place of an API token. Requests other than GET and HEAD must add `X-Fulmar-Console: 1`.',
         },
         'update-token': {
           type: 'apiKey',

@@ -18,8 +18,12 @@ export type Method = 'get' | 'head' | 'post' | 'put' | 'patch' | 'delete' | 'all
  * presence and scheme are checked up front — the update service verifies it against the lease.
  * `none`: probes, metrics, the API document, and the answers about features Fulmar does not
  * provide.
+ * `session`: the console's session cookie (docs/console.md#sessions). `console`: no credential,
+ * for the console's sign-in calls. With either — and with a session cookie in place of an API
+ * token — a request other than GET or HEAD must carry `X-Fulmar-Console: 1`, which a cross-site
+ * form cannot send (docs/console.md#csrf).
  */
-export type Auth = 'api-token' | 'update-token' | 'none';
+export type Auth = 'api-token' | 'update-token' | 'session' | 'console' | 'none';
 
 /**
  * `none`: the body is never read. `small`: JSON requests (a few MiB). `large`: bodies that
@@ -30,6 +34,8 @@ export type BodyLimit = 'none' | 'small' | 'large';
 export interface Credentials {
   'api-token': { principal: Principal };
   'update-token': { updateToken: string };
+  session: { principal: Principal };
+  console: Record<string, never>;
   none: Record<string, never>;
 }
 
@@ -56,7 +62,7 @@ export type Reply = Schema | null | { contentType: string; schema: Schema };
  * for a credential (and 503: the token is looked up in the bucket), 413 and 415 for a body
  * (src/http/openapi.ts: impliedErrors). Each is `{code, message}` (docs/protocol.md#errors).
  */
-export type ErrorStatus = 403 | 404 | 409 | 410 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 503;
 
 export interface RouteSpec<A extends Auth, Q extends Schema | undefined = undefined, B extends Schema | undefined = undefined> {
   method: Method;
@@ -70,7 +76,8 @@ export interface RouteSpec<A extends Auth, Q extends Schema | undefined = undefi
   /** The JSON request body. */
   request?: B;
   /** Success statuses and their bodies. */
-  responses: Readonly<Partial<Record<200 | 201 | 204, Reply>>>;
+  /** Success statuses and their bodies; a 302 (the console's sign-in hops) has none. */
+  responses: Readonly<Partial<Record<200 | 201 | 204 | 302, Reply>>>;
   errors?: readonly ErrorStatus[];
   handler(req: Request, res: Response, credential: Credentials[A], input: Input<Q, B>): Promise<void> | void;
 }

@@ -11,6 +11,9 @@ import type { EventService } from '../services/event-service.js';
 import type { HistoryService } from '../services/history-service.js';
 import type { SecretsService } from '../services/secrets-service.js';
 import type { Logger } from '../observability/logger.js';
+import type { ConsoleSessions } from '../services/console-session.js';
+import type { OidcSignIn } from '../services/oidc-sign-in.js';
+import type { CliLogin } from '../services/cli-login.js';
 import type { RequestHandler } from 'express';
 import type { CacheStats } from '../storage/immutable-cache.js';
 
@@ -45,4 +48,11 @@ export interface Services {
   };
   logger: Logger;
   maxBodyBytes: number;
+  /** The web console's sessions and sign-in (docs/console.md). */
+  console: {
+    sessions: ConsoleSessions;
+    /** Absent when FULMAR_OIDC_ISSUER is unset. */
+    oidc?: OidcSignIn;
+    cliLogin: CliLogin;
+  };
 }

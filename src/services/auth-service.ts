@@ -63,6 +63,7 @@ const newTokenValue = () => `pul-${randomBytes(32).toString('hex')}`;
 
 export class AuthService {
   private readonly cache = new LRUCache<string, Principal>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
+  private readonly alive = new LRUCache<string, boolean>({ max: 10_000, ttl: AUTH_CACHE_TTL_MS });
   private readonly adminTokenHash: Buffer | undefined;
   private readonly owners: TokenOwners;
   /** Whether the bucket held no token at all, and when that was read (AUTH_CACHE_TTL_MS). */
@@ -107,6 +108,61 @@ export class AuthService {
       orgs: user.orgs,
       token: { id: record.id, description: record.description },
     };
+  }
+
+  /**
+   * The principal a console session names (src/services/console-session.ts): the user record as
+   * it is now — roles changed since sign-in apply at once (within AUTH_CACHE_TTL_MS) — and 401
+   * once the user is gone. The bootstrap site admin may have no record.
+   */
+  async principalOf(login: string): Promise<Principal> {
+    const key = `login:${login}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const user = await this.readUser(login);
+    let principal: Principal;
+    if (login === ADMIN_LOGIN) principal = { ...OPERATOR, orgs: user?.orgs ?? {} };
+    else if (user) principal = { login: user.login, name: user.name, siteAdmin: user.siteAdmin, orgs: user.orgs };
+    else throw unauthorized();
+    this.cache.set(key, principal);
+    return principal;
+  }
+
+  /**
+   * Whether a stored token still works (exists, not expired): a console session begun with a token
+   * ends when that token is revoked (src/services/console-session.ts). Cached like lookups.
+   */
+  async tokenAlive(id: string): Promise<boolean> {
+    const key = `alive:${id}`;
+    const cached = this.alive.get(key);
+    if (cached !== undefined) return cached;
+    const record = /^[a-f0-9]{64}$/.test(id) ? (await readJson<TokenRecord>(this.store, layout.tokenKey(id)))?.value : undefined;
+    const alive = !!record && !(record.expiresAt > 0 && record.expiresAt * 1000 <= Date.now());
+    this.alive.set(key, alive);
+    return alive;
+  }
+
+  /**
+   * Signs in a user an identity provider vouched for (src/services/oidc-sign-in.ts): creates the
+   * user when absent, and sets their role in each org the role map manages — all in one CAS of the
+   * user record, so concurrent sign-ins and admin edits never lose each other's changes.
+   */
+  async applyExternalIdentity(login: string, name: string, managed: ReadonlyMap<string, Role | undefined>): Promise<UserRecord> {
+    validateUserLogin(login);
+    if (login === ADMIN_LOGIN) throw forbidden(`the user '${ADMIN_LOGIN}' is reserved`);
+    const user = await this.mutateUser(login, (u) => {
+      const orgs = { ...u.orgs };
+      for (const [org, role] of managed) {
+        if (org === login) continue; // a personal org is its owner's by definition (domain/roles.ts)
+        if (role) orgs[org] = role;
+        else delete orgs[org];
+      }
+      const next = { ...u, name: name || u.name, orgs };
+      const same = next.name === u.name && JSON.stringify(sorted(orgs)) === JSON.stringify(sorted(u.orgs));
+      return same && u.nonce ? undefined : next;
+    });
+    this.cache.clear();
+    return user;
   }
 
   /**
@@ -313,9 +369,12 @@ export class AuthService {
     await this.store.delete(layout.tokenKey(id));
     await this.owners.remove(got.value.login, id);
     this.cache.clear();
+    this.alive.clear();
     return { login: got.value.login };
   }
 }
+
+const sorted = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 
 function memberView(user: UserRecord, org: string, role: Role) {
   return {

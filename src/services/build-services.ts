@@ -25,6 +25,11 @@ import { systemClock, type Clock } from '../domain/clock.js';
 import { EventService } from './event-service.js';
 import { HistoryService } from './history-service.js';
 import { Checkpoints } from './checkpoints.js';
+import { ConsoleSessions } from './console-session.js';
+import { ConsoleSite } from './console-site.js';
+import { OidcSignIn } from './oidc-sign-in.js';
+import { CliLogin } from './cli-login.js';
+import type { OidcConfig } from '../config/config.js';
 
 /**
  * Below this size the CLI sends whole checkpoints; above, byte-offset deltas
@@ -61,6 +66,13 @@ export interface ServiceParts {
   replayCacheBytes?: number;
   /** Lease times and record times come from here; the stores have their own (tests share one). */
   clock?: Clock;
+  /** The web console's sessions and sign-in (docs/console.md); without it, console sign-in answers 503. */
+  console?: {
+    sessionKey: Buffer | undefined;
+    sessionTtlSeconds: number;
+    site: ConsoleSite;
+    oidc?: OidcConfig;
+  };
 }
 
 /**
@@ -98,8 +110,11 @@ export function buildServiceGraph(p: ServiceParts): ServiceGraph {
   const committer = new VersionCommitter(p.store, register, checkpoints, journals, records, cache, clock, p.logger);
   const writer = new CheckpointWriter(p.store, checkpoints, auth);
   stacks.finishSealed = (ref, updateId) => committer.finishSealed(ref, updateId);
+  const authService = new AuthService(p.store, p.adminToken, orgs);
+  const c = p.console ?? { sessionKey: undefined, sessionTtlSeconds: 3600, site: new ConsoleSite(undefined, undefined) };
+  const sessions = new ConsoleSessions(c.sessionKey, authService, orgs, c.site, c.sessionTtlSeconds, clock);
   const services: Services = {
-    auth: new AuthService(p.store, p.adminToken, orgs),
+    auth: authService,
     orgs,
     stacks,
     mover,
@@ -116,6 +131,11 @@ export function buildServiceGraph(p: ServiceParts): ServiceGraph {
     metrics: p.metrics,
     logger: p.logger,
     maxBodyBytes: p.maxBodyBytes ?? 512 * 1024 * 1024,
+    console: {
+      sessions,
+      oidc: c.oidc && new OidcSignIn(c.oidc, sessions, authService, p.logger),
+      cliLogin: new CliLogin(authService),
+    },
   };
   return { services, register, checkpoints, committer, records, journals };
 }

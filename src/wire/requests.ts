@@ -218,3 +218,20 @@ export const deleteStackQuery = z.looseObject({ force: z.enum(['true', 'false'])
  * returned (docs/protocol.md#pagination).
  */
 export const eventsQuery = z.looseObject({ continuationToken: z.string().regex(/^-?[0-9]{1,15}$/, 'must be a token an earlier page answered').optional() });
+
+/** `POST /console/login/token` (docs/console.md#sessions). */
+export const consoleTokenLoginRequest = z.strictObject({ token: z.string().min(1).max(512) });
+
+/**
+ * `GET /console/login/oidc?next=/path`: where to land once signed in (a relative path; else `/`).
+ * At most 1,024 characters: even as 4-byte UTF-8, percent-encoded (12 bytes each), the request
+ * line stays under Node's 16 KiB header limit, so a long `next` is a 400 from the schema, never a 431.
+ */
+export const consoleOidcLoginQuery = z.looseObject({ next: z.string().max(1024).optional() });
+
+/** `POST /console/cli-login`: what the CLI put in the `/cli-login` URL (docs/console.md#cli-browser-login). */
+export const consoleCliLoginRequest = z.strictObject({
+  port: z.number().int().min(1024).max(65535),
+  nonce: z.string().regex(/^[A-Za-z0-9_-]{16,256}$/),
+  description: z.string().max(500).optional(),
+});

@@ -213,3 +213,29 @@ export const openApiResponse = z.looseObject({
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.unknown()),
 });
+
+/** `GET /console/config`: what the console's sign-in page offers (docs/console.md). */
+export const consoleConfigResponse = z.strictObject({
+  /** False when this deployment has no session key: nobody can sign in to the console. */
+  signIn: z.boolean(),
+  oidc: z.boolean(),
+  oidcName: z.string().optional(),
+  apiUrl: z.string(),
+  consoleUrl: z.string(),
+});
+
+/** `GET /console/session`: the signed-in user, and their role in every org they see. */
+export const consoleSessionResponse = z.strictObject({
+  login: z.string().min(1),
+  name: z.string(),
+  siteAdmin: z.boolean(),
+  orgs: z.record(z.string(), z.enum(ROLES)),
+  authMethod: z.enum(['token', 'oidc']),
+  /** When the session ends (unix seconds). */
+  expires: unixTime,
+});
+
+export const consoleLoginResponse = z.strictObject({ login: z.string().min(1) });
+
+/** `POST /console/cli-login`: where the browser goes next — the CLI's own listener. */
+export const consoleCliLoginResponse = z.strictObject({ redirect: z.string().url() });

@@ -51,9 +51,17 @@ describe('route table', () => {
   describe('declarations', () => {
     const routes = routeTable(services);
 
-    it('leaves only the probes, metrics, the API document and the answers about features Fulmar lacks unauthenticated', () => {
+    it('leaves only the probes, metrics, the API document, the console sign-in and the answers about features Fulmar lacks unauthenticated', () => {
       const open = routes.filter((r) => r.auth === 'none');
-      expect(open.filter((r) => r.method !== 'all').map((r) => r.path).sort()).to.deep.equal(['/api/openapi/pulumi-spec.json', '/healthz', '/readyz']);
+      // The console's sign-in page must work before anyone is signed in (docs/console.md).
+      expect(open.filter((r) => r.method !== 'all').map((r) => r.path).sort()).to.deep.equal([
+        '/api/openapi/pulumi-spec.json',
+        '/console/config',
+        '/console/login/oidc',
+        '/console/oidc/callback',
+        '/healthz',
+        '/readyz',
+      ]);
       // The rest answer every caller the same 404 (src/http/routes/not-provided.ts).
       for (const r of open.filter((x) => x.method === 'all')) expect(r.path, r.path).to.match(/^\/api\/.*\{\/\*rest\}$/);
     });

@@ -235,8 +235,21 @@ describe('Helm chart (deploy/helm/fulmar)', function () {
           'fulmar-keyring': { keyring: `k1:${KEY}` },
           'fulmar-admin': { token: 'a-bootstrap-admin-token' },
           'fulmar-bucket': { AWS_ACCESS_KEY_ID: 'AK', AWS_SECRET_ACCESS_KEY: 'SK' },
+          'fulmar-console': { session: Buffer.alloc(32, 3).toString('base64'), oidc: 'an-oidc-client-secret' },
         }),
       );
+      // The console: on the pods' one port, with the session key and the OIDC client from the Secret.
+      expect(config.console).to.deep.include({ url: 'https://console.example.com', port: undefined, sessionTtlSeconds: 8 * 3600 });
+      expect(config.console.sessionKey).to.deep.equal(Buffer.alloc(32, 3));
+      expect(config.console.oidc).to.deep.include({
+        issuer: 'https://login.example.com/realms/acme',
+        clientId: 'fulmar',
+        clientSecret: 'an-oidc-client-secret',
+        name: 'Acme SSO',
+        userClaim: 'preferred_username',
+        groupsClaim: 'groups',
+      });
+      expect(config.console.oidc?.roleMap).to.have.length(2);
       expect(config.storage).to.deep.include({ region: 'eu-west-1', prefix: 'fulmar/', pathStyle: false, bucket: 'acme-pulumi-state' });
       expect(config).to.deep.include({
         publicUrl: 'https://pulumi.example.com',
@@ -342,6 +355,10 @@ describe('Helm chart (deploy/helm/fulmar)', function () {
     expect(await renderFailure(required(['masterKeys.value', `k1:${KEY}`]))).to.contain('masterKeys: give existingSecret or value, not both');
     expect(await renderFailure(required(['s3.credentials.accessKey', 'AK']))).to.contain('s3.credentials: give existingSecret or accessKey/secretKey, not both');
     expect(await renderFailure(required(['adminToken.value', 'short']))).to.contain('adminToken.value must be at least 16 characters');
+    expect(await renderFailure(required(['console.sessionKey.existingSecret', 'k'], ['console.sessionKey.value', 'v']))).to.contain(
+      'console.sessionKey: give existingSecret or value, not both',
+    );
+    expect(await renderFailure(required(['console.oidc.issuer', 'https://login.example.com']))).to.contain('console.oidc.clientId is required');
     expect(await renderFailure(required(['monitoring.serviceMonitor.enabled', 'true'], ['config.metrics', 'false']))).to.contain(
       'monitoring.serviceMonitor.enabled needs config.metrics not false',
     );

@@ -8,7 +8,7 @@ import request from 'supertest';
 import type { Express } from 'express';
 import { pino } from 'pino';
 import type { ObjectStore } from '../../src/storage/object-store.js';
-import { buildServices } from '../../src/services/build-services.js';
+import { buildServices, type ServiceParts } from '../../src/services/build-services.js';
 import { createApp } from '../../src/http/app.js';
 import type { Services } from '../../src/http/services.js';
 import type { Clock } from '../../src/domain/clock.js';
@@ -32,6 +32,10 @@ export function makeApi(
     journalMaxBatchBytes?: number;
     /** Serves /metrics from these (src/observability/metrics.ts); the store is metered by the caller. */
     metrics?: Services['metrics'];
+    /** The console's sessions and sign-in (docs/console.md). */
+    console?: ServiceParts['console'];
+    /** The built console's folder (src/http/console-static.ts). */
+    consoleDir?: string;
   } = {},
 ): TestApi {
   const services = buildServices({
@@ -47,8 +51,9 @@ export function makeApi(
     journaling: options.journaling,
     journalMaxBatchBytes: options.journalMaxBatchBytes,
     metrics: options.metrics,
+    console: options.console,
   });
-  return { app: createApp(services), services };
+  return { app: createApp(services, { consoleDir: options.consoleDir }), services };
 }
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete' | 'head';

@@ -39,7 +39,13 @@ describe('API document', () => {
     expect(routes.length - api.length, 'not-provided answers').to.be.greaterThan(0);
     expect(operations).to.have.length(api.length);
     expect(Object.keys(doc.paths as Json).filter((p) => /\/api\/(esc|ai)\b/.test(p))).to.deep.equal([]);
-    const expected = { 'api-token': [{ token: [] }], 'update-token': [{ 'update-token': [] }], none: [] };
+    const expected = {
+      'api-token': [{ token: [] }, { session: [] }],
+      'update-token': [{ 'update-token': [] }],
+      session: [{ session: [] }],
+      console: [],
+      none: [],
+    };
     for (const route of api) {
       const op = doc.paths[route.path.replace(/:(\w+)/g, '{$1}')]?.[route.method];
       expect(op, `${route.method} ${route.path}`).to.be.an('object');
@@ -47,7 +53,7 @@ describe('API document', () => {
       expect(op.summary, op.operationId).to.be.a('string').and.not.equal('');
       expect(op.security, op.operationId).to.deep.equal(expected[route.auth]);
     }
-    expect(Object.keys(doc.components.securitySchemes).sort()).to.deep.equal(['token', 'update-token']);
+    expect(Object.keys(doc.components.securitySchemes).sort()).to.deep.equal(['session', 'token', 'update-token']);
   });
 
   it('describes every parameter of every path, and every answer with a schema', () => {
@@ -58,7 +64,7 @@ describe('API document', () => {
       for (const name of refs) expect(doc.components.parameters[name].schema.pattern, name).to.be.a('string');
       for (const [status, answer] of Object.entries(op.responses as Json)) {
         const body = answer.$ref ? doc.components.responses[answer.$ref.split('/').pop()] : answer;
-        const bodiless = method === 'head' || status === '204';
+        const bodiless = method === 'head' || status === '204' || status === '302';
         expect(body.content === undefined, `${method} ${path} ${status}`).to.equal(bodiless);
       }
     }

@@ -23,7 +23,8 @@ export function requestContext(logger: Logger) {
       req: (req: { id: unknown; method: string; url: string; headers: Record<string, unknown> }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        // The identity provider's one-time code is not for the logs.
+        url: req.url.startsWith('/console/oidc/callback') ? '/console/oidc/callback' : req.url,
         userAgent: req.headers['user-agent'],
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

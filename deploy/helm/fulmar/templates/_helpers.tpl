@@ -98,6 +98,12 @@ an existing Secret. Fulmar's env refers to the same keys (fulmar.secretEnv).
 {{- if and (not $v.adminToken.existingSecret) $v.adminToken.value }}
 {{ $v.adminToken.key }}: {{ $v.adminToken.value | b64enc | quote }}
 {{- end }}
+{{- if and (not $v.console.sessionKey.existingSecret) $v.console.sessionKey.value }}
+{{ $v.console.sessionKey.key }}: {{ $v.console.sessionKey.value | b64enc | quote }}
+{{- end }}
+{{- if and (not $v.console.oidc.clientSecret.existingSecret) $v.console.oidc.clientSecret.value }}
+{{ $v.console.oidc.clientSecret.key }}: {{ $v.console.oidc.clientSecret.value | b64enc | quote }}
+{{- end }}
 {{- $c := $v.s3.credentials -}}
 {{- if not $c.existingSecret }}
 {{ $c.accessKeyKey }}: {{ $c.accessKey | b64enc | quote }}
@@ -149,6 +155,16 @@ would refuse most of them at startup too, but only after the pods are scheduled 
 {{- $problems = append $problems "adminToken: give existingSecret or value, not both" -}}
 {{- else if and $v.adminToken.value (lt (len (toString $v.adminToken.value)) 16) -}}
 {{- $problems = append $problems "adminToken.value must be at least 16 characters (FULMAR_ADMIN_TOKEN)" -}}
+{{- end -}}
+{{- if and $v.console.sessionKey.existingSecret $v.console.sessionKey.value -}}
+{{- $problems = append $problems "console.sessionKey: give existingSecret or value, not both" -}}
+{{- end -}}
+{{- $o := $v.console.oidc -}}
+{{- if and $o.clientSecret.existingSecret $o.clientSecret.value -}}
+{{- $problems = append $problems "console.oidc.clientSecret: give existingSecret or value, not both" -}}
+{{- end -}}
+{{- if and $o.issuer (not $o.clientId) -}}
+{{- $problems = append $problems "console.oidc.clientId is required with console.oidc.issuer (FULMAR_OIDC_CLIENT_ID)" -}}
 {{- end -}}
 {{- $c := $v.s3.credentials -}}
 {{- if and $c.existingSecret (or $c.accessKey $c.secretKey) -}}
