@@ -16,7 +16,7 @@ import { adminCommands, findCommand } from './admin/commands/index.js';
 function usage(): string {
   const lines: [string, string][] = [
     ['fulmar serve', 'run a Fulmar pod (the default); configured by environment variables (README, "Configuration")'],
-    ...adminCommands.map((c): [string, string] => [usageLine(c), c.summary]),
+    ...adminCommands.filter((c) => !c.hidden).map((c): [string, string] => [usageLine(c), c.summary]),
     ['fulmar keygen [ID]', 'print a new master key entry for FULMAR_MASTER_KEYS'],
     ['fulmar config', 'print the effective configuration with secrets redacted'],
   ];

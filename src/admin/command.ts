@@ -30,6 +30,8 @@ export interface AdminCommand {
   readonly usage: string;
   readonly summary: string;
   readonly options?: Options;
+  /** An alias kept for old scripts: works, but `fulmar help` does not list it twice. */
+  readonly hidden?: boolean;
   /** Exit status: 0 done, 1 refused or problems found. */
   run(call: Invocation): Promise<number>;
 }

@@ -59,4 +59,4 @@ export const tokenRevoke: AdminCommand = {
   },
 };
 
-export const tokenListAlias: AdminCommand = { ...tokenList, words: ['token', 'list'] };
+export const tokenListAlias: AdminCommand = { ...tokenList, words: ['token', 'list'], hidden: true };
