@@ -155,6 +155,14 @@ export interface Resource {
   [k: string]: unknown;
 }
 
+/** `S/resources/{version}?pageSize=`: one page of a version's resources (Fulmar's paged form). */
+export interface ResourcesPage {
+  resources: { resource: Resource }[];
+  version: number;
+  total?: number;
+  continuationToken?: string;
+}
+
 export interface Deployment {
   version: number;
   deployment: { resources?: Resource[] | null; [k: string]: unknown };

@@ -269,6 +269,9 @@ describe('web console (Chromium)', function () {
 
   it('renders a stack of 5,000 resources as a virtualised tree, quickly', async () => {
     await signIn(world.tokens.alice);
+    // The state comes a page at a time (S/resources/latest?pageSize=), never as one export.
+    const fetched: string[] = [];
+    page.on('request', (r) => r.url().includes('/api/stacks/') && fetched.push(new URL(r.url()).pathname + new URL(r.url()).search));
     const started = Date.now();
     await page.goto(url(`/${ORG}/big/huge/resources`));
     const list = page.getByRole('listbox', { name: 'Resources by parent' });
@@ -277,6 +280,10 @@ describe('web console (Chromium)', function () {
     // A sanity bound, not a benchmark: an unvirtualised 5,000-row tree takes far longer on 2 cores.
     expect(interactiveMs, `interactive after ${interactiveMs} ms`).to.be.below(15_000);
     expect(await page.getByRole('heading', { name: '5000 resources' }).count()).to.equal(1);
+    await page.getByText('5000 shown', { exact: true }).waitFor();
+    const resourcePages = fetched.filter((f) => f.includes('/resources/latest?pageSize=1000'));
+    expect(resourcePages, fetched.join('\n')).to.have.length(5);
+    expect(fetched.filter((f) => f.includes('/export')), 'no whole-state export').to.deep.equal([]);
     const rendered = await list.getByRole('option').count();
     expect(rendered, 'rows in the DOM').to.be.above(5).and.below(200);
     expect(await list.getByRole('option').first().getAttribute('aria-setsize')).to.equal('5000');
