@@ -9,8 +9,11 @@
  *
  * The programs need Node >= 22 (test/e2e/programs.ts), so `npm run test:console` runs on
  * scripts/node24.sh, as `npm run test:e2e` does; the pods run on the machine's own Node.
+ *
+ * FULMAR_CONSOLE_SCREENSHOTS=docs/console saves the CLI's stack and its update followed live there.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +21,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { launchChromium, requireChromium, type Browser } from '../helpers/chromium.js';
 import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
-import { buildDist, startPod, type Pod } from '../helpers/pods.js';
+import { buildDist, repoRoot, startPod, type Pod } from '../helpers/pods.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
 import { ensurePulumiBinary, PulumiSession } from '../helpers/pulumi.js';
 import { components } from '../e2e/programs.js';
@@ -33,6 +36,8 @@ function printedLink(stdout: string): string {
   if (!m) throw new Error(`no console link in the CLI's output:\n${stdout}`);
   return m[1] as string;
 }
+
+const SHOTS = process.env.FULMAR_CONSOLE_SCREENSHOTS;
 
 describe('the console on real pods, beside the real pulumi CLI (MinIO, two pods, proxy)', function () {
   this.timeout(5 * 60_000);
@@ -88,6 +93,13 @@ describe('the console on real pods, beside the real pulumi CLI (MinIO, two pods,
     await page.locator('header .user').waitFor();
   });
 
+  async function shot(name: string) {
+    if (!SHOTS) return;
+    const dir = join(repoRoot, SHOTS);
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, `${name}.png`), fullPage: false });
+  }
+
   after(async function () {
     if (this.currentTest?.state === 'failed' || process.env.FULMAR_E2E_KEEP_LOGS) console.log(`      pod logs kept in ${logDir}`);
     await browser?.close();
@@ -116,6 +128,7 @@ describe('the console on real pods, beside the real pulumi CLI (MinIO, two pods,
     await history.first().waitFor();
     expect(await history.count()).to.equal(1);
     expect(await history.first().innerText()).to.contain('#1').and.contain('update').and.contain('succeeded').and.contain('first from the CLI');
+    await shot('cli-stack');
 
     await page.goto(`${proxy.url}/${STACK}/resources`);
     const list = page.getByRole('listbox', { name: 'Resources by parent' });
@@ -149,6 +162,7 @@ describe('the console on real pods, beside the real pulumi CLI (MinIO, two pods,
     await log.getByText('creating fulmar:test:Thing c5', { exact: false }).waitFor({ timeout: 30_000 });
     expect(cliDone, 'the page showed c5 being created while the CLI still ran').to.equal(false);
     expect(await log.innerText(), 'the last resource is not there yet').not.to.contain('c39');
+    await shot('cli-update-live');
 
     const result = await running;
     expect(result.summary.result).to.equal('succeeded');
