@@ -155,22 +155,32 @@ export interface Resource {
   [k: string]: unknown;
 }
 
+/** `S/resources/{version}?pageSize=`: one page of a version's resources (Fulmar's paged form). */
+export interface ResourcesPage {
+  resources: { resource: Resource }[];
+  version: number;
+  total?: number;
+  continuationToken?: string;
+}
+
 export interface Deployment {
   version: number;
   deployment: { resources?: Resource[] | null; [k: string]: unknown };
 }
 
-/** Every stack the caller sees, all pages (bounded: a console page is not a bulk export). */
-export async function listStacks(filter: Record<string, string>): Promise<StackSummary[]> {
-  const out: StackSummary[] = [];
-  let token: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const q = new URLSearchParams(filter);
-    if (token) q.set('continuationToken', token);
-    const res = await get<{ stacks: StackSummary[]; continuationToken?: string }>(`/api/user/stacks?${q}`);
-    out.push(...res.stacks);
-    token = res.continuationToken;
-    if (!token) break;
-  }
-  return out;
+export interface StackPage {
+  stacks: StackSummary[];
+  /** Set while the service has more: the next page starts after this page's last stack. */
+  continuationToken?: string;
+}
+
+/**
+ * One page of the stacks the caller sees (the service's pages, docs/protocol.md#pagination): the
+ * stacks page asks for the next only as the list is scrolled or "More stacks" is pressed.
+ */
+export async function listStacksPage(filter: Record<string, string>, continuationToken?: string): Promise<StackPage> {
+  const q = new URLSearchParams(filter);
+  if (continuationToken) q.set('continuationToken', continuationToken);
+  const res = await get<{ stacks: StackSummary[]; continuationToken?: string | null }>(`/api/user/stacks?${q}`);
+  return { stacks: res.stacks, ...(res.continuationToken ? { continuationToken: res.continuationToken } : {}) };
 }

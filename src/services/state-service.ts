@@ -75,18 +75,31 @@ export class StateService {
     return { resourceCount: meta.resourceCount, version: meta.version };
   }
 
-  /** `resources/latest` and `resources/{version}`: each resource wrapped as `{resource}`. */
-  async resources(principal: Principal, ref: StackRef, version: number | 'latest') {
+  /**
+   * `resources/latest` and `resources/{version}`: each resource wrapped as `{resource}`. With
+   * `page`, only `size` resources from index `from`, the total, and the next page's token (a
+   * committed version never changes, so an index is a stable position).
+   */
+  async resources(principal: Principal, ref: StackRef, version: number | 'latest', page?: { size: number; from: number }) {
     requireRole(principal, ref.org, 'viewer', stackLabel(ref));
     const { meta } = await this.register.read(ref);
     const v = version === 'latest' ? meta.version : version;
     if (!Number.isSafeInteger(v) || v < 0 || v > meta.version || (v === 0 && version !== 'latest')) {
       throw notFound(`version ${String(version)} of ${stackLabel(ref)} not found`);
     }
-    const body = await this.checkpoints.committed(meta, v);
-    const parsed = JSON.parse(body.toString('utf8')) as { deployment?: { resources?: unknown[] | null } };
+    const body = v === 0 ? undefined : await this.checkpoints.committed(meta, v);
+    const parsed = body ? (JSON.parse(body.toString('utf8')) as { deployment?: { resources?: unknown[] | null } }) : {};
     const resources = parsed.deployment?.resources ?? [];
-    return { resources: resources.map((resource) => ({ resource })), region: '', version: v };
+    if (!page) return { resources: resources.map((resource) => ({ resource })), region: '', version: v };
+    const slice = resources.slice(page.from, page.from + page.size);
+    const next = page.from + slice.length;
+    return {
+      resources: slice.map((resource) => ({ resource })),
+      region: '',
+      version: v,
+      total: resources.length,
+      ...(next < resources.length ? { continuationToken: String(next) } : {}),
+    };
   }
 
   /**

@@ -200,6 +200,15 @@ export const historyQuery = z.looseObject({
   page: z.coerce.number().int().min(1).optional(),
 });
 
+/**
+ * `S/resources/{version}` one page at a time (Fulmar's extension for the console; without
+ * `pageSize` the whole list, as the service's): the token is the index of the next resource.
+ */
+export const resourcesQuery = z.looseObject({
+  pageSize: z.coerce.number().int().min(1).max(5000).optional(),
+  continuationToken: z.string().regex(/^\d{1,9}$/).optional(),
+});
+
 /** Filters become bucket prefixes, so each is a valid name or the request is a 400. */
 export const listStacksQuery = z.looseObject({
   organization: nameBy(validateOrgName, ORG_NAME).optional(),

@@ -133,6 +133,9 @@ export const resourcesResponse = z.strictObject({
   resources: z.array(z.strictObject({ resource: z.unknown() })),
   region: z.literal(''),
   version: count,
+  // Only when paged (`?pageSize=`): the version's resource count, and where the next page starts.
+  total: count.optional(),
+  continuationToken: z.string().optional(),
 });
 
 /**

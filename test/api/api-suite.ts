@@ -356,6 +356,29 @@ export function describeApiSuite(name: string, setup: (ctx: Mocha.Context) => Pr
         expect(latest.body.resources[0].resource.type).to.equal('pulumi:pulumi:Stack');
       });
 
+      it('pages resources/{version} on request: pageSize, the total, and a token to the next page', async () => {
+        const { stack, S } = await newStack();
+        const d = deployment(project, stack, 5);
+        expect((await admin.call('post', `${S}/import`, d, { gzip: true })).status).to.equal(200);
+        const seen: string[] = [];
+        let token: string | undefined;
+        let pages = 0;
+        do {
+          const res = await admin.call('get', `${S}/resources/latest?pageSize=2${token ? `&continuationToken=${token}` : ''}`);
+          expect(res.status, res.text).to.equal(200);
+          expect(res.body).to.include({ total: 5, version: 1 });
+          seen.push(...res.body.resources.map((r: { resource: { urn: string } }) => r.resource.urn));
+          token = res.body.continuationToken;
+          pages++;
+        } while (token);
+        expect(pages).to.equal(3);
+        expect(seen).to.deep.equal((d.deployment.resources as { urn: string }[]).map((r) => r.urn));
+        // Without pageSize the answer is the service's unpaged one, with no paging fields.
+        const whole = await admin.call('get', `${S}/resources/1`);
+        expect(whole.body).to.have.all.keys('resources', 'region', 'version');
+        expect((await admin.call('get', `${S}/resources/latest?pageSize=0`)).status).to.equal(400);
+      });
+
       it('refuses an import that is not a deployment', async () => {
         const { S } = await newStack();
         const res = await admin.call('post', `${S}/import`, { version: 9, deployment: {} }, { gzip: true });

@@ -21,7 +21,7 @@ import { prepareBucket } from '../../src/storage/probe.js';
 import { S3Store } from '../../src/storage/s3-store.js';
 import { ensureMinioBinary, MINIO_BINARY, startMinio, type MinioServer } from '../helpers/minio.js';
 import { parseRoleMap } from '../../src/domain/oidc-claims.js';
-import { ADMIN_TOKEN, Client, deployment, stackPath } from '../helpers/api.js';
+import { ADMIN_TOKEN, Client, createOrgs, deployment, stackPath } from '../helpers/api.js';
 import { buildDist, repoRoot } from '../helpers/pods.js';
 import { launchChromium, requireChromium, type Browser } from '../helpers/chromium.js';
 import { startConsole, type ConsoleServer } from '../helpers/console-server.js';
@@ -236,8 +236,42 @@ describe('web console (Chromium)', function () {
     await page.locator('.facts .result', { hasText: 'failed' }).waitFor({ timeout: 10_000 });
   });
 
+  it('pages the stacks list: one service page up front, the next as the list scrolls or on "More stacks"', async () => {
+    // An org of 210 stacks (the service's pages hold 100: src/services/stack-service.ts), seen by one user.
+    const admin = new Client([api.app]);
+    await createOrgs(admin, 'fleet');
+    const made = await admin.call('post', '/api/admin/users/fiona/tokens', { description: 'console paging' });
+    await admin.call('put', '/api/orgs/fleet/members/fiona', { role: 'member' });
+    const names = Array.from({ length: 210 }, (_, i) => `s${String(i).padStart(3, '0')}`);
+    for (let i = 0; i < names.length; i += 16) {
+      await Promise.all(
+        names.slice(i, i + 16).map(async (n) => {
+          const r = await admin.call('post', '/api/stacks/fleet/svc', { stackName: n, tags: { 'pulumi:project': 'svc' } });
+          expect(r.status, r.text).to.equal(200);
+        }),
+      );
+    }
+    const pages: string[] = [];
+    page.on('request', (r) => r.url().includes('/api/user/stacks') && pages.push(new URL(r.url()).searchParams.get('continuationToken') ?? 'first'));
+    await signIn(made.body.tokenValue as string);
+    await page.getByText('100 of 100 stacks loaded so far').waitFor();
+    expect(pages, 'one page up front').to.deep.equal(['first']);
+    // Scrolling to the end of the list fetches the next page, and only that one.
+    await page.locator('.list-end').scrollIntoViewIfNeeded();
+    await page.getByText('200 of 200 stacks loaded so far').waitFor();
+    expect(pages).to.have.length(2);
+    await page.getByRole('button', { name: 'More stacks' }).click();
+    await page.getByText('210 of 210 stacks', { exact: true }).waitFor();
+    expect(pages).to.have.length(3);
+    expect(await page.getByRole('button', { name: 'More stacks' }).count(), 'no more pages').to.equal(0);
+    expect(await page.locator('table.grid tbody th').last().innerText()).to.equal('fleet/svc/s209');
+  });
+
   it('renders a stack of 5,000 resources as a virtualised tree, quickly', async () => {
     await signIn(world.tokens.alice);
+    // The state comes a page at a time (S/resources/latest?pageSize=), never as one export.
+    const fetched: string[] = [];
+    page.on('request', (r) => r.url().includes('/api/stacks/') && fetched.push(new URL(r.url()).pathname + new URL(r.url()).search));
     const started = Date.now();
     await page.goto(url(`/${ORG}/big/huge/resources`));
     const list = page.getByRole('listbox', { name: 'Resources by parent' });
@@ -246,6 +280,10 @@ describe('web console (Chromium)', function () {
     // A sanity bound, not a benchmark: an unvirtualised 5,000-row tree takes far longer on 2 cores.
     expect(interactiveMs, `interactive after ${interactiveMs} ms`).to.be.below(15_000);
     expect(await page.getByRole('heading', { name: '5000 resources' }).count()).to.equal(1);
+    await page.getByText('5000 shown', { exact: true }).waitFor();
+    const resourcePages = fetched.filter((f) => f.includes('/resources/latest?pageSize=1000'));
+    expect(resourcePages, fetched.join('\n')).to.have.length(5);
+    expect(fetched.filter((f) => f.includes('/export')), 'no whole-state export').to.deep.equal([]);
     const rendered = await list.getByRole('option').count();
     expect(rendered, 'rows in the DOM').to.be.above(5).and.below(200);
     expect(await list.getByRole('option').first().getAttribute('aria-setsize')).to.equal('5000');

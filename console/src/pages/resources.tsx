@@ -1,21 +1,63 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { get, post, stackApi, type Deployment, type Resource, type StackName } from '../api.js';
+import { get, post, stackApi, type Resource, type ResourcesPage, type StackName } from '../api.js';
 import { buildTree, urnName, visibleRows, type TreeRow } from '../tree.js';
 import { collectCiphertexts, fromBase64, presentValue } from '../secrets.js';
 import { json } from '../format.js';
 import { stackPath } from '../router.js';
 import { atLeast, roleIn, useSession } from '../session.js';
 import { Breadcrumbs, ErrorBox, Loading, Page } from '../components.js';
-import { useLoad, useTitle } from '../hooks.js';
+import { useTitle } from '../hooks.js';
 
 const ROW_PX = 28;
 /** Rows rendered above and below the viewport, so fast scrolling shows no gaps. */
 const OVERSCAN = 12;
 
+/** Resources per request: the tree is usable after the first, the rest stream in behind it. */
+const PAGE_SIZE = 1000;
+
+interface ResourcePages {
+  resources: Resource[] | undefined;
+  total: number;
+  done: boolean;
+  error: string | undefined;
+}
+
+/**
+ * The latest version's resources through the paged `S/resources/latest?pageSize=` (docs/console.md),
+ * one page after another, each shown as it arrives: no single response holds the whole state.
+ */
+function useResourcePages(name: StackName): ResourcePages {
+  const [state, setState] = useState<ResourcePages>({ resources: undefined, total: 0, done: false, error: undefined });
+  const key = stackApi(name);
+  useEffect(() => {
+    let live = true;
+    setState({ resources: undefined, total: 0, done: false, error: undefined });
+    const load = async () => {
+      let token: string | undefined;
+      let all: Resource[] = [];
+      do {
+        const q = new URLSearchParams({ pageSize: String(PAGE_SIZE) });
+        if (token) q.set('continuationToken', token);
+        const page = await get<ResourcesPage>(stackApi(name, `/resources/latest?${q}`));
+        if (!live) return;
+        all = [...all, ...page.resources.map((r) => r.resource)];
+        token = page.continuationToken;
+        setState({ resources: all, total: page.total ?? all.length, done: !token, error: undefined });
+      } while (token);
+    };
+    load().catch((err: unknown) => live && setState((s) => ({ ...s, error: err instanceof Error ? err.message : String(err) })));
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return state;
+}
+
 export function Resources(props: StackName) {
   useTitle(`${props.stack} resources`);
-  const state = useLoad(() => get<Deployment>(stackApi(props, '/export')), [stackApi(props)]);
-  const resources = state.data?.deployment.resources ?? [];
+  const state = useResourcePages(props);
+  const resources = state.resources ?? [];
   const tree = useMemo(() => buildTree(resources), [resources]);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [filter, setFilter] = useState('');
@@ -40,20 +82,20 @@ export function Resources(props: StackName) {
         ]}
       />
       <ErrorBox error={state.error} />
-      {state.loading && !state.data ? (
+      {!state.resources && !state.error ? (
         <Loading what="resources" />
       ) : (
         <div class="split">
           <section aria-labelledby="tree-h" class="card">
             <h2 id="tree-h">
-              {resources.length} resources
+              {state.total} resources
             </h2>
             <label>
               Filter by name or type
               <input type="search" value={filter} onInput={(e) => setFilter((e.target as HTMLInputElement).value)} />
             </label>
             <p class="muted" role="status">
-              {rows.length} shown
+              {rows.length} shown{state.done ? '' : ` (${resources.length} of ${state.total} loaded)`}
             </p>
             <VirtualTree rows={rows} selected={selected} onSelect={setSelected} onToggle={toggle} collapsed={collapsed} />
           </section>

@@ -1,17 +1,76 @@
-import { useMemo, useState } from 'preact/hooks';
-import { listStacks, type StackSummary } from '../api.js';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { listStacksPage, type StackSummary } from '../api.js';
 import { ago } from '../format.js';
 import { stackPath } from '../router.js';
 import { Breadcrumbs, ErrorBox, Loading, Page, Tags } from '../components.js';
-import { useLoad, useTitle } from '../hooks.js';
+import { useTitle } from '../hooks.js';
 
-/** Every stack the caller can see; `/org` and `/org/project` pre-filter like the service's pages. */
+interface Paged {
+  data: StackSummary[] | undefined;
+  error: string | undefined;
+  loading: boolean;
+  /** True while the service has another page. */
+  more: boolean;
+  loadMore: () => void;
+}
+
+/**
+ * The service's stack pages, fetched one at a time: the first at once, each next one only when
+ * asked (the list scrolled to its end, or "More stacks"), so a thousand stacks cost one page up front.
+ */
+function useStackPages(filter: Record<string, string>, deps: unknown[]): Paged {
+  const [pages, setPages] = useState<{ stacks: StackSummary[]; token?: string; done: boolean }>({ stacks: [], done: false });
+  const [state, setState] = useState<{ loading: boolean; error?: string; started: boolean }>({ loading: true, started: false });
+  const generation = useRef(0);
+  /** The page being fetched: the observer and the button may both ask for it in one tick. */
+  const asked = useRef<string | undefined>(undefined);
+  const fetchPage = (token: string | undefined, reset: boolean) => {
+    if (token !== undefined && asked.current === token) return;
+    asked.current = token;
+    const mine = ++generation.current;
+    setState((s) => ({ ...s, loading: true }));
+    listStacksPage(filter, token).then(
+      (page) => {
+        if (mine !== generation.current) return; // the filter changed meanwhile
+        setPages((p) => ({ stacks: [...(reset ? [] : p.stacks), ...page.stacks], token: page.continuationToken, done: !page.continuationToken }));
+        setState({ loading: false, started: true });
+      },
+      (err: unknown) => mine === generation.current && setState({ loading: false, started: true, error: err instanceof Error ? err.message : String(err) }),
+    );
+  };
+  useEffect(() => {
+    setPages({ stacks: [], done: false });
+    setState({ loading: true, started: false });
+    fetchPage(undefined, true);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, deps);
+  return {
+    data: state.started ? pages.stacks : undefined,
+    error: state.error,
+    loading: state.loading,
+    more: !pages.done && pages.token !== undefined,
+    loadMore: () => {
+      if (pages.token) fetchPage(pages.token, false);
+    },
+  };
+}
+
+/** The stacks the caller can see; `/org` and `/org/project` pre-filter like the service's pages. */
 export function Stacks(props: { org?: string; project?: string }) {
   useTitle(props.project ?? props.org ?? 'Stacks');
   const filter: Record<string, string> = {};
   if (props.org) filter.organization = props.org;
   if (props.project) filter.project = props.project;
-  const stacks = useLoad(() => listStacks(filter), [props.org, props.project]);
+  const stacks = useStackPages(filter, [props.org, props.project]);
+  const end = useRef<HTMLDivElement>(null);
+  // Reaching the end of the list asks for the next page (a button does the same without scrolling).
+  useEffect(() => {
+    const el = end.current;
+    if (!el || !stacks.more || typeof IntersectionObserver === 'undefined') return;
+    const seen = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && stacks.loadMore());
+    seen.observe(el);
+    return () => seen.disconnect();
+  });
   const [search, setSearch] = useState('');
   const [org, setOrg] = useState('');
   const [project, setProject] = useState('');
@@ -76,7 +135,7 @@ export function Stacks(props: { org?: string; project?: string }) {
       ) : (
         <>
           <p class="muted" role="status">
-            {shown.length} of {all.length} stacks
+            {shown.length} of {all.length} stacks{stacks.more ? ' loaded so far' : ''}
           </p>
           <table class="grid">
             <caption class="sr-only">Stacks</caption>
@@ -113,6 +172,13 @@ export function Stacks(props: { org?: string; project?: string }) {
               ))}
             </tbody>
           </table>
+          <div ref={end} class="list-end">
+            {stacks.more && (
+              <button type="button" onClick={stacks.loadMore} disabled={stacks.loading}>
+                {stacks.loading ? 'Loading more stacks…' : 'More stacks'}
+              </button>
+            )}
+          </div>
         </>
       )}
     </Page>

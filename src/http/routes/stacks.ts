@@ -5,7 +5,7 @@
 import type { Services } from '../services.js';
 import { defineRoute, type Route } from '../route.js';
 import { rawBody } from '../parse.js';
-import { createStackRequest, deleteStackQuery, renameRequest, tagsRequest, transferRequest } from '../../wire/requests.js';
+import { createStackRequest, deleteStackQuery, renameRequest, resourcesQuery, tagsRequest, transferRequest } from '../../wire/requests.js';
 import {
   downstreamReferencesResponse,
   emptyResponse,
@@ -164,21 +164,24 @@ export function stackRoutes(s: Services): Route[] {
         res.json(await s.state.resourceCount(principal, stackRefOf(req)));
       },
     },
-    {
+    defineRoute({
       method: 'get',
       path: S('/resources/:version'),
       auth: 'api-token',
       body: 'none',
-      summary: 'The resources of a version (or `latest`)',
+      summary: 'The resources of a version (or `latest`), all at once or a page at a time (`pageSize`)',
+      query: resourcesQuery,
       responses: { 200: resourcesResponse },
       // 410: removed by retention (docs/operating.md, "Retention (gc)").
       errors: [404, 410],
-      handler: async (req, res, { principal }) => {
+      handler: async (req, res, { principal }, input) => {
         const raw = req.params.version as string;
         const version = raw === 'latest' ? 'latest' : /^\d+$/.test(raw) ? Number(raw) : NaN;
         if (Number.isNaN(version)) throw notFound(`version '${raw}' not found`);
-        res.json(await s.state.resources(principal, stackRefOf(req), version));
+        const { pageSize, continuationToken } = input.query();
+        const page = pageSize === undefined ? undefined : { size: pageSize, from: Number(continuationToken ?? 0) };
+        res.json(await s.state.resources(principal, stackRefOf(req), version, page));
       },
-    },
+    }),
   ];
 }
