@@ -9,12 +9,10 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
-import { pino } from 'pino';
 import type { Page } from 'playwright-core';
-import { loadConfig } from '../../src/config/config.js';
-import { startFulmar, type Running } from '../../src/main.js';
+import type { Running } from '../../src/main.js';
 import { launchChromium, requireChromium, type Browser } from '../helpers/chromium.js';
-import { cliHome, freePort, loginInPty, runCli, until, type CliHome, type PtyLogin } from '../helpers/cli-browser-login.js';
+import { cliHome, freePort, loginInPty, runCli, until, type CliHome, type PtyLogin, startFulmarWithConsole } from '../helpers/cli-browser-login.js';
 import { buildDist } from '../helpers/pods.js';
 import { ensurePulumiBinary } from '../helpers/pulumi.js';
 
@@ -42,16 +40,7 @@ describe('pulumi login through the console in Chromium, with the real CLI', func
     ensurePulumiBinary(this);
     buildDist(); // the pod serves dist/console/
     const consolePort = await freePort();
-    const config = loadConfig({
-      FULMAR_STORAGE: 'memory',
-      PORT: '0',
-      FULMAR_HOST: '127.0.0.1',
-      FULMAR_ADMIN_TOKEN: ADMIN,
-      FULMAR_CONSOLE_PORT: String(consolePort),
-      FULMAR_LOG_LEVEL: 'silent',
-      FULMAR_SHUTDOWN_GRACE_MS: '1000',
-    });
-    fulmar = await startFulmar(config, pino({ level: 'silent' }));
+    fulmar = await startFulmarWithConsole(ADMIN, consolePort);
     cli = cliHome(`localhost:${consolePort}`);
     browser = await launchChromium(executable);
   });

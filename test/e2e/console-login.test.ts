@@ -12,11 +12,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { pino } from 'pino';
-import { loadConfig } from '../../src/config/config.js';
-import { startFulmar, type Running } from '../../src/main.js';
+import type { Running } from '../../src/main.js';
 import { Browser } from '../helpers/browser.js';
-import { cliHome, freePort, loginInPty, runCli as run, until, type PtyLogin } from '../helpers/cli-browser-login.js';
+import { cliHome, freePort, loginInPty, runCli as run, until, type PtyLogin, startFulmarWithConsole } from '../helpers/cli-browser-login.js';
 import { ensurePulumiBinary } from '../helpers/pulumi.js';
 
 const ADMIN = 'console-e2e-admin-token-0123456789';
@@ -33,16 +31,7 @@ describe('pulumi login in the browser, with the real CLI', function () {
   before(async function () {
     ensurePulumiBinary(this);
     consolePort = await freePort();
-    const config = loadConfig({
-      FULMAR_STORAGE: 'memory',
-      PORT: '0',
-      FULMAR_HOST: '127.0.0.1',
-      FULMAR_ADMIN_TOKEN: ADMIN,
-      FULMAR_CONSOLE_PORT: String(consolePort),
-      FULMAR_LOG_LEVEL: 'silent',
-      FULMAR_SHUTDOWN_GRACE_MS: '1000',
-    });
-    fulmar = await startFulmar(config, pino({ level: 'silent' }));
+    fulmar = await startFulmarWithConsole(ADMIN, consolePort);
     const cliEnv = cliHome(`localhost:${consolePort}`);
     home = cliEnv.home;
     env = cliEnv.env;

@@ -11,6 +11,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PULUMI_BINARY } from './pulumi.js';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config/config.js';
+import { startFulmar, type Running } from '../../src/main.js';
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -100,4 +103,21 @@ export function loginInPty(apiUrl: string, env: Record<string, string>): PtyLogi
       if (proc.pid && proc.exitCode === null) process.kill(-proc.pid, 'SIGKILL');
     },
   };
+}
+
+/**
+ * A whole Fulmar (src/main.ts, as `fulmar serve` starts it) on the memory store with its console
+ * on `consolePort`: the address the CLI derives for an API on `localhost` (client/console.go).
+ */
+export async function startFulmarWithConsole(adminToken: string, consolePort: number): Promise<Running> {
+  const config = loadConfig({
+    FULMAR_STORAGE: 'memory',
+    PORT: '0',
+    FULMAR_HOST: '127.0.0.1',
+    FULMAR_ADMIN_TOKEN: adminToken,
+    FULMAR_CONSOLE_PORT: String(consolePort),
+    FULMAR_LOG_LEVEL: 'silent',
+    FULMAR_SHUTDOWN_GRACE_MS: '1000',
+  });
+  return startFulmar(config, pino({ level: 'silent' }));
 }
