@@ -110,6 +110,8 @@ export interface UpdateInfo {
   resourceChanges: Record<string, number>;
   resourceCount: number;
   updateID: string;
+  /** Who ran it (Fulmar's own field), when known. */
+  requestedBy?: string;
 }
 
 export interface UpdateStatus {

@@ -19,9 +19,13 @@ export function duration(start: number, end: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m ${s % 60}s`;
 }
 
-/** Who ran an update: the CLI records no user, but its environment often names the commit author. */
-export function who(env: Record<string, string>): string {
-  return env['pulumi.user'] || env['git.author'] || env['git.committer'] || env['exec.user'] || '—';
+/**
+ * Who ran an update: the login Fulmar recorded (`requestedBy`), else — for versions from before it
+ * was kept or adopted from a DIY backend — what the CLI's environment names.
+ */
+export function who(info: { requestedBy?: string; environment: Record<string, string> }): string {
+  const env = info.environment;
+  return info.requestedBy || env['pulumi.user'] || env['git.author'] || env['git.committer'] || env['exec.user'] || '—';
 }
 
 export const json = (v: unknown) => JSON.stringify(v, null, 2);

@@ -76,6 +76,11 @@ export interface HistoryEntry {
   version: number;
   resourceChanges?: Record<string, number>;
   resourceCount: number;
+  /**
+   * Who ran the update (the login that started it; for an import or rollback, who imported).
+   * Absent on entries written before it was kept, and on versions adopted from a DIY backend.
+   */
+  requestedBy?: string;
   /** Set on versions imported from another backend: where from (never sent to the CLI). */
   adopted?: { source: string; entry: string };
 }

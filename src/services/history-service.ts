@@ -74,5 +74,7 @@ function updateInfo(e: HistoryEntry) {
     resourceChanges: e.resourceChanges ?? {},
     resourceCount: e.resourceCount,
     updateID: e.updateId,
+    // Not in apitype.UpdateInfo: the CLI's decoder ignores it; the console shows it as "who".
+    ...(e.requestedBy && { requestedBy: e.requestedBy }),
   };
 }

@@ -123,6 +123,7 @@ export class VersionCommitter {
       ...(record?.value.resourceChanges && { resourceChanges: record.value.resourceChanges }),
       resourceCount,
       ...(adopted && { adopted: { source: adopted.source, entry: adopted.entry } }),
+      ...(lease.author && !adopted && { requestedBy: lease.author }),
     };
     await createOnce(this.store, layout.historyKey(loc, v), encodeJson(entry));
     const lastUpdate = adopted?.endTime ?? now;

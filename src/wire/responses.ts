@@ -188,6 +188,8 @@ const updateInfo = z.strictObject({
   resourceChanges: z.record(z.string(), count),
   resourceCount: count,
   updateID: z.string().min(1),
+  /** Fulmar's own: the login that ran the update (the console's "who"); absent when unknown. */
+  requestedBy: z.string().min(1).optional(),
 });
 export const historyResponse = z.strictObject({ updates: z.array(updateInfo) });
 export const latestUpdateResponse = z.strictObject({ info: updateInfo, updateID: z.string().min(1), version: int.positive() });

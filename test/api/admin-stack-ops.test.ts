@@ -98,6 +98,7 @@ describe('admin operations: leases and rollback', () => {
     const latest = (await api.call('get', `${S}/updates?pageSize=1&page=1`)).body.updates[0];
     expect(latest).to.include({ kind: 'import', result: 'succeeded', version: 4, updateID: done.updateId });
     expect(latest.message).to.equal('rollback to version 1 (from version 3) by fulmar rollback');
+    expect(latest.requestedBy, 'who ran it: the site admin').to.equal('admin');
 
     const missing = await rollback(graph, ref, 9).catch((err: unknown) => err);
     expect(isFulmarError(missing, 'not-found'), String(missing)).to.equal(true);

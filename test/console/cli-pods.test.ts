@@ -128,6 +128,8 @@ describe('the console on real pods, beside the real pulumi CLI (MinIO, two pods,
     await history.first().waitFor();
     expect(await history.count()).to.equal(1);
     expect(await history.first().innerText()).to.contain('#1').and.contain('update').and.contain('succeeded').and.contain('first from the CLI');
+    // Who ran it: the login the CLI's token belongs to, as Fulmar recorded it.
+    expect(await history.first().innerText()).to.contain('carol');
     await shot('cli-stack');
 
     await page.goto(`${proxy.url}/${STACK}/resources`);

@@ -116,7 +116,7 @@ function HistoryTable(props: { updates: UpdateInfo[]; base: string }) {
             <td>
               <span class={`result result-${u.result}`}>{u.result}</span>
             </td>
-            <td>{who(u.environment)}</td>
+            <td>{who(u)}</td>
             <td class="message">{u.message || <span class="muted">—</span>}</td>
             <td>{when(u.startTime)}</td>
             <td>{duration(u.startTime, u.endTime)}</td>

@@ -105,7 +105,7 @@ export function UpdatePage(props: StackName & { version?: number; previewId?: st
             {info && (
               <>
                 <dt>By</dt>
-                <dd>{who(info.environment)}</dd>
+                <dd>{who(info)}</dd>
                 <dt>Message</dt>
                 <dd>{info.message || '—'}</dd>
                 <dt>Started</dt>
