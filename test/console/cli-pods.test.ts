@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { launchChromium, requireChromium, type Browser } from '../helpers/chromium.js';
-import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
+import { ensureMinioBinary, fulmarS3Env, startMinio, type MinioServer } from '../helpers/minio.js';
 import { buildDist, repoRoot, startPod, type Pod } from '../helpers/pods.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
 import { ensurePulumiBinary, PulumiSession } from '../helpers/pulumi.js';
@@ -57,13 +57,8 @@ describe('the console on real pods, beside the real pulumi CLI (MinIO, two pods,
     buildDist(); // dist/cli.js and dist/console/
     logDir = await mkdtemp(join(tmpdir(), 'fulmar-console-pods-'));
     minio = await startMinio();
-    const s3 = new URL(minio.endpoint);
-    s3.username = encodeURIComponent(minio.accessKey);
-    s3.password = encodeURIComponent(minio.secretKey);
-    s3.pathname = `/${minio.bucket}`;
     const env = {
-      FULMAR_S3_URL: s3.toString(),
-      FULMAR_S3_REGION: minio.region,
+      ...fulmarS3Env(minio),
       FULMAR_MASTER_KEYS: `console:${randomBytes(32).toString('base64')}`,
       FULMAR_ADMIN_TOKEN: ADMIN,
       // One key for every pod: a session cookie made by one is good on the other.

@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
-import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
+import { ensureMinioBinary, fulmarS3Env, startMinio, type MinioServer } from '../helpers/minio.js';
 import { buildDist, startPod, type Pod } from '../helpers/pods.js';
 import { startProxy, type Proxy } from '../helpers/proxy.js';
 import { ensurePulumiBinary, PulumiSession, pulumiVersion } from '../helpers/pulumi.js';
@@ -53,13 +53,8 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
   let podEnv: Record<string, string> = {};
   if (kind === 'cluster') {
     minio = await startMinio();
-    const s3 = new URL(minio.endpoint);
-    s3.username = encodeURIComponent(minio.accessKey);
-    s3.password = encodeURIComponent(minio.secretKey);
-    s3.pathname = `/${minio.bucket}`;
     const env = {
-      FULMAR_S3_URL: s3.toString(),
-      FULMAR_S3_REGION: minio.region,
+      ...fulmarS3Env(minio),
       FULMAR_MASTER_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
       FULMAR_ADMIN_TOKEN: ADMIN_TOKEN,
       // Small enough that the larger scenarios send byte-offset deltas, not only whole texts.

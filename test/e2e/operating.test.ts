@@ -11,6 +11,7 @@ import { S3Store } from '../../src/storage/s3-store.js';
 import { layout } from '../../src/storage/layout.js';
 import { startPod, type Pod } from '../helpers/pods.js';
 import { runBuiltFulmar } from '../helpers/fulmar-process.js';
+import { fulmarS3Env } from '../helpers/minio.js';
 import { components } from './programs.js';
 import { ADMIN_TOKEN, stackName, stackPath, startTopology, type Deployment, type Topology } from './fixture.js';
 
@@ -32,11 +33,7 @@ describe('operating Fulmar: admin commands while pods serve (3 pods, MinIO, real
   };
 
   /** The pods' configuration pointed at another, empty bucket of the same MinIO. */
-  const emptyBucket = async () => {
-    const url = new URL(t.env.FULMAR_S3_URL as string);
-    url.pathname = `/${await t.minio!.createBucket()}`;
-    return { FULMAR_S3_URL: url.toString() };
-  };
+  const emptyBucket = async () => fulmarS3Env(t.minio!, await t.minio!.createBucket());
 
   async function exportText(base: string, full: string, version?: number): Promise<string> {
     const res = await fetch(`${base}${stackPath(full)}/export${version ? `/${version}` : ''}`, { headers: { Authorization: `token ${ADMIN_TOKEN}` } });

@@ -32,6 +32,15 @@ export interface MinioServer {
   stop(): Promise<void>;
 }
 
+/** The settings that point a Fulmar pod at `bucket` (default: the one made at start) of this MinIO. */
+export function fulmarS3Env(minio: MinioServer, bucket = minio.bucket): { FULMAR_S3_URL: string; FULMAR_S3_REGION: string } {
+  const s3 = new URL(minio.endpoint);
+  s3.username = encodeURIComponent(minio.accessKey);
+  s3.password = encodeURIComponent(minio.secretKey);
+  s3.pathname = `/${bucket}`;
+  return { FULMAR_S3_URL: s3.toString(), FULMAR_S3_REGION: minio.region };
+}
+
 /**
  * For a `before` hook: returns normally when the MinIO binary exists. Otherwise it fails when
  * CI=true (a CI run must really exercise S3), and elsewhere prints why and skips the suite.
