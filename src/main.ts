@@ -79,8 +79,18 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
     config.console.port === undefined
       ? undefined
       : await listen(app, config.host, config.console.port, logger).catch(async (err: unknown) => {
+          const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+          // A newcomer's `npm start` must not fail because something else has port 3000: the
+          // console is on PORT too, and the warning says what the CLI's links then miss.
+          if (inUse && config.console.portDefaulted) {
+            logger.warn(
+              { consolePort: config.console.port },
+              `port ${config.console.port} is in use, so the console is served on port ${server.port} only; the links the pulumi CLI prints point at ${config.console.port} — free it, or set FULMAR_CONSOLE_PORT (0 for none) and PULUMI_CONSOLE_DOMAIN (docs/console.md)`,
+            );
+            return undefined;
+          }
           await server.drain(0);
-          if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+          if (!inUse) throw err;
           throw new Error(`the console's port ${config.console.port} is in use: set FULMAR_CONSOLE_PORT to another port, or 0 for none`, { cause: err });
         });
   const publicUrl = resolvePublicUrl(config.publicUrl, server.port);

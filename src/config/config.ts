@@ -204,6 +204,8 @@ export interface ConsoleConfig {
   url: string | undefined;
   /** A second listener for the console; undefined = none. */
   port: number | undefined;
+  /** True when `port` is the embedded default's 3000, not FULMAR_CONSOLE_PORT: a busy port is then no reason to refuse to start. */
+  portDefaulted: boolean;
   /** FULMAR_SESSION_KEY; undefined = kept in the data folder, or sign-in off on a bucket (src/services/session-keys.ts). */
   sessionKey: Buffer | undefined;
   sessionTtlSeconds: number;
@@ -331,7 +333,7 @@ function parseConsole(e: z.output<typeof envSchema>, problems: string[]): Consol
       if (e[name]) problems.push(`${name}: has no effect without FULMAR_OIDC_ISSUER`);
     }
   }
-  return { url: e.FULMAR_CONSOLE_URL, port: port === 0 ? undefined : port, sessionKey, sessionTtlSeconds: e.FULMAR_SESSION_HOURS * 3600, oidc };
+  return { url: e.FULMAR_CONSOLE_URL, port: port === 0 ? undefined : port, portDefaulted: e.FULMAR_CONSOLE_PORT === undefined, sessionKey, sessionTtlSeconds: e.FULMAR_SESSION_HOURS * 3600, oidc };
 }
 
 /** The CLI replaces the path of the URL it derives (client/console.go), so the console is an origin. */
