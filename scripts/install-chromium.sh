@@ -9,7 +9,7 @@
 #      into the per-machine tools cache, ${FULMAR_TOOLS_CACHE:-$HOME/.cache/fulmar-tools}/chromium;
 #      its shared libraries must then already be on the machine (they are where any desktop is).
 #
-# Prints the browser's path on its last line. test/console/browser.ts looks in the same places.
+# Prints the browser's path on its last line. test/helpers/chromium.ts looks in the same places.
 set -euo pipefail
 
 if [ -n "${FULMAR_CHROMIUM:-}" ] && [ -x "$FULMAR_CHROMIUM" ]; then echo "$FULMAR_CHROMIUM"; exit 0; fi
