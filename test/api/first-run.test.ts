@@ -31,7 +31,9 @@ interface Served {
 
 /** `fulmar serve`, resolved once it listens and has printed the lines to paste after that. */
 async function serve(env: Record<string, string>): Promise<Served> {
-  const pod = serveFulmar({ ...baseEnv(), ...env }, (out) => /pulumi login \S+\n/.test(out));
+  // The plain line on stderr, at the start of a line — not the JSON log line on stdout that says
+  // the same inside its "msg" and may arrive first.
+  const pod = serveFulmar({ ...baseEnv(), ...env }, (out) => /^ *pulumi login \S+\n/m.test(out));
   const exited = once(pod.child, 'exit');
   const url = await pod.url;
   return {
