@@ -12,7 +12,7 @@ import { reconstructCheckpoint, sha256Hex } from '../domain/checkpoint-delta.js'
 import { locOf } from '../domain/stack-meta.js';
 import { checkDeployment } from '../domain/deployment-check.js';
 import type { Checkpoints } from './checkpoints.js';
-import type { UpdateAuthorizer } from './update-auth.js';
+import { leaseLost, type UpdateAuthorizer } from './update-auth.js';
 
 export class CheckpointWriter {
   constructor(
@@ -75,7 +75,10 @@ export class CheckpointWriter {
   private async writeOnce(ref: StackRef, loc: StackLoc, updateId: string, sequence: number, text: Buffer) {
     if (!(await this.writeIntermediate(loc, updateId, sequence, text))) {
       const stored = await this.checkpoints.intermediate(loc, updateId, sequence);
-      if (!stored || !stored.equals(text)) {
+      // Taken, then gone: the commit that ended this update removed its checkpoints
+      // (version-commit.ts: afterCommit); the update can no longer write.
+      if (!stored) throw leaseLost();
+      if (!stored.equals(text)) {
         throw conflict(`checkpoint ${sequence} of this update was already saved with different content`);
       }
     }

@@ -8,12 +8,12 @@
  * the answer is 413, and the CLI halves the batch (pkg/backend/httpstate/journal/snapshot.go).
  */
 import type { ObjectStore } from '../storage/object-store.js';
-import { createOnce } from '../storage/conditional-writes.js';
+import { createOnce, getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, MAX_SEQUENCE, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict, FulmarError } from '../domain/errors.js';
 import { locOf } from '../domain/stack-meta.js';
 import { parseJournalEntries } from '../wire/journal-entry.js';
-import type { UpdateAuthorizer } from './update-auth.js';
+import { leaseLost, type UpdateAuthorizer } from './update-auth.js';
 import { decodeJournalBatch, encodeJournalBatch } from './journal-batch-codec.js';
 
 export class JournalWriter {
@@ -45,8 +45,13 @@ export class JournalWriter {
       const [first, last] = [ids[0] as number, ids[ids.length - 1] as number];
       const key = layout.updateJournalKey(loc, updateId, first, last);
       if (!(await createOnce(this.store, key, await compressed))) {
-        const stored = decodeJournalBatch((await this.store.get(key)).body);
-        if (!stored.equals(raw)) throw conflict(`journal entries ${first}–${last} of this update were already saved with different content`);
+        const stored = await getOrUndefined(this.store, key);
+        // Taken, then gone: only the commit that ended this update removes its batches
+        // (version-commit.ts: afterCommit), so a retry arriving after it is refused, never acknowledged.
+        if (!stored) throw leaseLost();
+        if (!decodeJournalBatch(stored.body).equals(raw)) {
+          throw conflict(`journal entries ${first}–${last} of this update were already saved with different content`);
+        }
       }
     }
     await this.auth.confirmLease(ref, updateId, loc.incarnation);

@@ -213,6 +213,41 @@ describe('lifecycle races (deterministic)', () => {
       });
     }
 
+    // A retry whose first attempt landed finds its key taken; if the update's commit removed the
+    // object before the retry reads it back, the answer is 403 (the update ended), never a 500 and
+    // never an acknowledgement (found by `npm run soak -- --seconds 240 --seed 9600`).
+    for (const kind of ['journal batch', 'verbatim checkpoint'] as const) {
+      it(`refuses a retried ${kind} whose object the update's commit already removed (403, not 500)`, async () => {
+        const { clock, store, a, b } = await cluster();
+        const c = new Client([makeApi(store, { clock }).app]);
+        const S = stackPath(org, project, 'dev');
+        await a.call('post', `/api/stacks/${org}/${project}`, { stackName: 'dev' });
+        const id = (await a.call('post', `${S}/update`, programRequest(false))).body.updateID as string;
+        const started = await a.call('post', `${S}/update/${id}`, { journalVersion: 1 }).set('User-Agent', 'pulumi-cli/1 (v3.259.0; linux)');
+        expect(started.status, started.text).to.equal(200);
+        expect(started.body.journalVersion).to.equal(1);
+        const ut = { auth: `update-token ${started.body.token}`, gzip: true };
+        const [path, body, suffix] =
+          kind === 'journal batch'
+            ? ([`${S}/update/${id}/journalentries`, { entries: [{ version: 1, kind: 1, sequenceID: 1, operationID: 1, removeOld: null, removeNew: null, state: { urn: `urn:pulumi:dev::${project}::my:index:Thing::a`, custom: true, type: 'my:index:Thing', id: 'a' } }] }, '/journal/0000000001-0000000001.json.gz'] as const)
+            : ([`${S}/update/${id}/checkpointverbatim`, { version: 3, untypedDeployment: deployment(project, 'dev', 1, 'one'), sequenceNumber: 1 }, '/checkpoints/0000000001.json'] as const);
+        expect((await a.call('patch', path, body, ut)).status).to.equal(200);
+        const key = (await store.inner.list({ prefix: `${org}/${project}/dev/` })).objects.map((o) => o.key).find((k) => k.endsWith(suffix));
+        expect(key, `the ${kind} is stored`).to.be.a('string');
+        // The retry's create-once found the key taken; before it reads the object back, another
+        // pod cancels the update, whose commit removes the update's intermediate objects.
+        store.before('get', (k) => k === key, async () => {
+          expect((await b.call('post', `${S}/update/${id}/cancel`)).status).to.equal(200);
+          for (let i = 0; i < 100 && (await store.inner.list({ prefix: key as string })).objects.length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+          expect((await store.inner.list({ prefix: key as string })).objects, 'removed by the commit').to.be.empty;
+        });
+        const retried = await c.call('patch', path, body, ut);
+        expect(store.pending, 'the race happened').to.equal(0);
+        expect(retried.status, retried.text).to.equal(403);
+        expect(retried.body.code).to.equal(403);
+      });
+    }
+
     it('answers complete 403 when a cancel sealed the update first, and keeps the cancel’s outcome', async () => {
       const { a } = await cluster();
       const S = stackPath(org, project, 'dev');
