@@ -9,14 +9,18 @@
  */
 import type { ObjectStore } from '../storage/object-store.js';
 import { createOnce, getOrUndefined } from '../storage/conditional-writes.js';
-import { layout, MAX_SEQUENCE, type StackRef } from '../storage/layout.js';
+import { LRUCache } from 'lru-cache';
+import { layout, MAX_SEQUENCE, type StackLoc, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict, FulmarError } from '../domain/errors.js';
 import { locOf } from '../domain/stack-meta.js';
 import { parseJournalEntries } from '../wire/journal-entry.js';
-import { leaseLost, type UpdateAuthorizer } from './update-auth.js';
+import { hashToken, leaseLost, sameHash, type UpdateAuthorizer } from './update-auth.js';
 import { decodeJournalBatch, encodeJournalBatch } from './journal-batch-codec.js';
 
 export class JournalWriter {
+  /** Stack and update → where its batches go, once a batch of it was acknowledged on this pod. */
+  private readonly known = new LRUCache<string, { loc: StackLoc; tokenHash: string }>({ max: 10_000 });
+
   constructor(
     private readonly store: ObjectStore,
     private readonly auth: UpdateAuthorizer,
@@ -34,13 +38,35 @@ export class JournalWriter {
     if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id === ids[i - 1]))) {
       throw badRequest(`journal entries must carry distinct sequenceIDs from 1 to ${MAX_SEQUENCE}`);
     }
-    // The register read and the compression are independent, so they run side by side; the
-    // batch is written only once the writer is known to hold an unsealed, journaled lease.
+    // The register read and the compression are independent, so they run side by side.
     const compressed = ids.length > 0 ? encodeJournalBatch(raw) : undefined;
     compressed?.catch(() => undefined); // awaited below, unless authorization fails first
+    const knownKey = `${layout.stackPrefix(ref)}${updateId}`;
+    const known = this.known.get(knownKey);
+    const loc = known && sameHash(hashToken(token), known.tokenHash) ? known.loc : await this.authorizeFirst(ref, updateId, token);
+    try {
+      await this.write(loc, updateId, ids, raw, compressed);
+      await this.auth.confirmLease(ref, updateId, loc.incarnation);
+    } catch (err) {
+      this.known.delete(knownKey); // the next batch, if any, is judged from the register again
+      throw err;
+    }
+    if (!known) this.known.set(knownKey, { loc, tokenHash: hashToken(token) });
+  }
+
+  /**
+   * The register read before a pod's first batch of an update: the writer holds an unsealed,
+   * journaled lease. What it proves besides — the incarnation the update writes under, and that
+   * it journals — is fixed for the update's life, so later batches on this pod skip it and are
+   * judged by the confirming read alone (docs/design.md, "Journaling", step 1).
+   */
+  private async authorizeFirst(ref: StackRef, updateId: string, token: string): Promise<StackLoc> {
     const { snap, lease } = await this.auth.authorizeWriter(ref, updateId, token);
     if (!lease.journal) throw badRequest('this update did not negotiate journaling; send checkpoints');
-    const loc = locOf(snap.meta);
+    return locOf(snap.meta);
+  }
+
+  private async write(loc: StackLoc, updateId: string, ids: readonly number[], raw: Buffer, compressed: Promise<Buffer> | undefined) {
     if (compressed) {
       const [first, last] = [ids[0] as number, ids[ids.length - 1] as number];
       const key = layout.updateJournalKey(loc, updateId, first, last);
@@ -54,6 +80,5 @@ export class JournalWriter {
         }
       }
     }
-    await this.auth.confirmLease(ref, updateId, loc.incarnation);
   }
 }
