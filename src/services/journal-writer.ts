@@ -7,9 +7,9 @@
  * copy); the same sequence ids with other content are a conflict (409). Over the configured size
  * the answer is 413, and the CLI halves the batch (pkg/backend/httpstate/journal/snapshot.go).
  */
+import { LRUCache } from 'lru-cache';
 import type { ObjectStore } from '../storage/object-store.js';
 import { createOnce, getOrUndefined } from '../storage/conditional-writes.js';
-import { LRUCache } from 'lru-cache';
 import { layout, MAX_SEQUENCE, type StackLoc, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict, FulmarError } from '../domain/errors.js';
 import { locOf } from '../domain/stack-meta.js';
@@ -38,12 +38,13 @@ export class JournalWriter {
     if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id === ids[i - 1]))) {
       throw badRequest(`journal entries must carry distinct sequenceIDs from 1 to ${MAX_SEQUENCE}`);
     }
-    // The register read and the compression are independent, so they run side by side.
+    // Compression runs beside the first batch's register read (or the token check of later ones).
     const compressed = ids.length > 0 ? encodeJournalBatch(raw) : undefined;
     compressed?.catch(() => undefined); // awaited below, unless authorization fails first
     const knownKey = `${layout.stackPrefix(ref)}${updateId}`;
     const known = this.known.get(knownKey);
-    const loc = known && sameHash(hashToken(token), known.tokenHash) ? known.loc : await this.authorizeFirst(ref, updateId, token);
+    const tokenHash = hashToken(token);
+    const loc = known && sameHash(tokenHash, known.tokenHash) ? known.loc : await this.authorizeFirst(ref, updateId, token);
     try {
       await this.write(loc, updateId, ids, raw, compressed);
       await this.auth.confirmLease(ref, updateId, loc.incarnation);
@@ -51,7 +52,7 @@ export class JournalWriter {
       this.known.delete(knownKey); // the next batch, if any, is judged from the register again
       throw err;
     }
-    if (!known) this.known.set(knownKey, { loc, tokenHash: hashToken(token) });
+    if (!known) this.known.set(knownKey, { loc, tokenHash });
   }
 
   /**
