@@ -20,12 +20,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { Client as MinioClient } from 'minio';
-import * as pulumi from '@pulumi/pulumi';
-import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from '@pulumi/pulumi/automation/index.js';
 import { ensureMinioBinary, startMinio, type MinioServer } from '../helpers/minio.js';
-import { buildDist, repoRoot, startPod, type Pod } from '../helpers/pods.js';
+import { buildDist, startPod, type Pod } from '../helpers/pods.js';
 import { runBuiltFulmar } from '../helpers/fulmar-process.js';
 import { ensurePulumiBinary, PulumiSession, pulumiVersion } from '../helpers/pulumi.js';
+import type { ProgramRef } from '../helpers/program-ref.js';
+import { things } from './programs.js';
 import { inflate } from '../../src/domain/diy-checkpoint.js';
 import type { AdoptReport } from '../../src/operations/adopt-diy.js';
 
@@ -33,14 +33,6 @@ const ORG = 'acme';
 const PASSPHRASE = 'correct horse battery staple';
 const ADMIN_TOKEN = `e2e-admin-${randomBytes(12).toString('hex')}`;
 
-/** Named things (components need no provider) and the secret greeting read from config. */
-const things =
-  (names: string[]): PulumiFn =>
-  async () => {
-    const greeting = new pulumi.Config().requireSecret('greeting');
-    for (const name of names) new pulumi.ComponentResource('fulmar:test:Thing', name, {}, {});
-    return { greeting, names };
-  };
 
 interface DiyStack {
   project: string;
@@ -48,7 +40,7 @@ interface DiyStack {
   /** The folder with Pulumi.yaml and Pulumi.<stack>.yaml, kept for the `pulumi up` through Fulmar. */
   workDir: string;
   /** The program as it was last run. */
-  program: PulumiFn;
+  program: ProgramRef;
   /** Resource names after the last update. */
   names: string[];
   /** How it is named in its DIY backend. */
@@ -86,7 +78,6 @@ describe('fulmar adopt-diy (real pulumi CLI)', function () {
   let diyBucket: string;
   let s3Url: string;
   let podEnv: Record<string, string>;
-  let command: PulumiCommand;
   let fulmarSession: PulumiSession;
   const sessions: PulumiSession[] = [];
   const stacks: { stack: DiyStack; session: PulumiSession }[] = [];
@@ -94,11 +85,8 @@ describe('fulmar adopt-diy (real pulumi CLI)', function () {
   let bucketBefore: Record<string, string>;
 
   /** Opens (or creates) a stack of `session` in `workDir` with the passphrase provider. */
-  const open = (session: PulumiSession, name: string, project: string, workDir: string, program: PulumiFn, env: Record<string, string> = {}): Promise<Stack> =>
-    LocalWorkspace.createOrSelectStack(
-      { stackName: name, projectName: project, program },
-      { pulumiCommand: command, workDir, secretsProvider: 'passphrase', envVars: { ...session.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, ...env } },
-    );
+  const open = (session: PulumiSession, name: string, project: string, workDir: string, program: ProgramRef, env: Record<string, string> = {}) =>
+    session.stack(name, project, program, { workDir, secretsProvider: 'passphrase', env: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, ...env } });
 
   /** Makes a DIY stack's history: each step is an `up` of those names, a `refresh` or a `destroy`. */
   async function makeHistory(session: PulumiSession, project: string, stack: string, steps: (string[] | 'refresh' | 'destroy')[], env: Record<string, string> = {}) {
@@ -127,7 +115,6 @@ describe('fulmar adopt-diy (real pulumi CLI)', function () {
     ensureMinioBinary(this);
     console.log(`      driving the real pulumi CLI ${pulumiVersion()} (programs on Node ${process.version})`);
     buildDist();
-    command = await PulumiCommand.get({ root: join(repoRoot, '.tools'), skipVersionCheck: true });
     logDir = await mkdtemp(join(tmpdir(), 'fulmar-e2e-adopt-'));
     minio = await startMinio();
 
@@ -243,10 +230,11 @@ describe('fulmar adopt-diy (real pulumi CLI)', function () {
       const settings = join(stack.workDir, `Pulumi.${stack.stack}.yaml`);
       const before = await readFile(settings, 'utf8');
       expect(before).to.match(/^encryptionsalt: /m);
-      const s = await LocalWorkspace.selectStack(
-        { stackName: `${ORG}/${stack.project}/${stack.stack}`, projectName: stack.project, program: stack.program },
-        { pulumiCommand: command, workDir: stack.workDir, envVars: { ...fulmarSession.env, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE } },
-      );
+      const s = await fulmarSession.stack(`${ORG}/${stack.project}/${stack.stack}`, stack.project, stack.program, {
+        select: true,
+        workDir: stack.workDir,
+        env: { PULUMI_CONFIG_PASSPHRASE: PASSPHRASE },
+      });
       const preview = await s.preview();
       expect(Object.keys(preview.changeSummary), stack.diyName).to.deep.equal(['same']);
       const up = await s.up({ message: 'first update through Fulmar' });

@@ -12,17 +12,17 @@
  * Cancel and kill points are made deterministic with gated creates (see shapes.ts): the test
  * opens the gates of the creates it wants finished, waits until the stack's export shows exactly
  * those creates done and the next one pending, and only then cancels or kills. Those phases run
- * the two stacks one after the other (gates closed again in between): with `--parallel 1` the
- * Node SDK queues every resource registration of the process on one chain, and both inline
- * programs run in this process, so one program waiting at a gate would stall the other.
- * Ordinary phases run the two stacks side by side.
+ * the two stacks one after the other (gates closed again in between): both stacks' providers
+ * wait at the same gate files, so a gate opened for one would open for the other. Ordinary
+ * phases run the two stacks side by side (each program in a process of its own:
+ * test/helpers/program-runner.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { Stack } from '@pulumi/pulumi/automation/index.js';
+import type { ProgramStack } from '../helpers/pulumi.js';
 import { shapeProgram, type ItemSpec, type Shape } from './shapes.js';
 import { startTopology, stackName, stackPath, type Topology } from './fixture.js';
 
@@ -31,7 +31,7 @@ type Mode = 'journal' | 'checkpoint';
 interface Run {
   mode: Mode;
   full: string;
-  stack: Stack;
+  stack: ProgramStack;
 }
 
 interface Exported {
@@ -115,7 +115,7 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
 
   /** `up` on one stack; resolves with its outcome (a failed up is an outcome too). */
   const upOne = (run: Run, shape: Shape, message?: string): Promise<Outcome> => {
-    run.stack.workspace.program = shapeProgram(shape, dir);
+    run.stack.program = shapeProgram(shape, dir);
     return run.stack.up({ parallel: PARALLEL, ...(message && { message }) }).then(
       (r) => ({ ok: true as const, changes: r.summary.resourceChanges }),
       (err: unknown) => ({ ok: false as const, error: String(err) }),

@@ -13,6 +13,7 @@
 import fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import type { PulumiFn } from '@pulumi/pulumi/automation/index.js';
+import { programRef, type ProgramRef } from '../helpers/program-ref.js';
 
 export interface ItemSpec {
   name: string;
@@ -87,7 +88,11 @@ function itemProvider(dir: string): pulumi.dynamic.ResourceProvider {
 }
 
 /** The program of `shape`; `dir` is the folder of gate and probe files (the same for every stack). */
-export function shapeProgram(shape: Shape, dir: string): PulumiFn {
+export function shapeProgram(shape: Shape, dir: string): ProgramRef {
+  return programRef(import.meta.url, 'buildShapeProgram', shape, dir);
+}
+
+export function buildShapeProgram(shape: Shape, dir: string): PulumiFn {
   return async () => {
     const provider = itemProvider(dir);
     const groups = new Map<string, pulumi.ComponentResource>();

@@ -1,18 +1,30 @@
 /**
  * Driving the real pulumi CLI (.tools/bin/pulumi, built from the Go module proxy). Commands run
- * as child processes with an isolated PULUMI_HOME; programs run through the automation API's
- * inline programs, which still execute every operation with that same CLI binary.
+ * as child processes with an isolated PULUMI_HOME. A stack's program runs through the automation
+ * API's inline program — every operation still executes that same CLI binary — but each operation
+ * in a process of its own (program-runner.ts), never in the test process (see program-ref.ts).
  *
  * `FULMAR_E2E_CLI` picks another CLI for every session that does not name its own: a path, or a
  * version that scripts/install-tools.sh built as .tools/bin/pulumi-<version> (`v3.224.0`).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { LocalWorkspace, PulumiCommand, type PulumiFn, type Stack } from '@pulumi/pulumi/automation/index.js';
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  type ConfigValue,
+  type DestroyResult,
+  type PreviewResult,
+  type RefreshResult,
+  type Stack,
+  type UpResult,
+} from '@pulumi/pulumi/automation/index.js';
 import { repoRoot } from './pods.js';
+import type { ProgramRef } from './program-ref.js';
+import type { Operation, RunOutcome, RunRequest } from './program-runner.js';
 
 const TOOLS_BIN = join(repoRoot, '.tools', 'bin');
 const PINNED_BINARY = join(TOOLS_BIN, 'pulumi');
@@ -135,23 +147,142 @@ export class PulumiSession {
     return r.stdout;
   }
 
-  /** A stack whose program is `program`, with its own work folder (Pulumi.yaml, stack settings). */
+  /**
+   * A stack whose program is `program`, in its own work folder (Pulumi.yaml, stack settings) unless
+   * `workDir` names one. `init`: a new stack (`pulumi stack init`, failing if it exists);
+   * `select`: an existing one (failing if it does not); else whichever applies.
+   */
   async stack(
     fullName: string,
     project: string,
-    program: PulumiFn,
-    options: { secretsProvider?: string; env?: Record<string, string>; init?: boolean } = {},
-  ): Promise<Stack> {
-    this.command ??= await PulumiCommand.get({ root: this.commandRoot, skipVersionCheck: true });
-    const workDir = await mkdtemp(join(this.home, `ws-${project}-`));
-    const args = { stackName: fullName, projectName: project, program };
+    program: ProgramRef,
+    options: { secretsProvider?: string; env?: Record<string, string>; init?: boolean; select?: boolean; workDir?: string } = {},
+  ): Promise<ProgramStack> {
+    const command = (this.command ??= await PulumiCommand.get({ root: this.commandRoot, skipVersionCheck: true }));
+    const workDir = options.workDir ?? (await mkdtemp(join(this.home, `ws-${project}-`)));
+    // Creating or selecting the stack runs no program: an empty one stands in for it here.
+    const args = { stackName: fullName, projectName: project, program: async () => ({}) };
+    const envVars = { ...this.env, ...options.env };
     const opts = {
-      pulumiCommand: this.command,
-      envVars: { ...this.env, ...options.env },
+      pulumiCommand: command,
+      envVars,
       workDir,
       ...(options.secretsProvider && { secretsProvider: options.secretsProvider }),
     };
-    // `init`: a new stack made by `pulumi stack init`, failing if it exists.
-    return options.init ? LocalWorkspace.createStack(args, opts) : LocalWorkspace.createOrSelectStack(args, opts);
+    const stack = await (options.init
+      ? LocalWorkspace.createStack(args, opts)
+      : options.select
+        ? LocalWorkspace.selectStack(args, opts)
+        : LocalWorkspace.createOrSelectStack(args, opts));
+    return new ProgramStack(
+      {
+        stackName: fullName,
+        projectName: project,
+        workDir,
+        envVars,
+        commandRoot: this.commandRoot,
+        ...(options.secretsProvider && { secretsProvider: options.secretsProvider }),
+        program,
+      },
+      stack,
+    );
+  }
+}
+
+/** The options of an operation that can cross to the runner (plain data). */
+export interface OperationOptions {
+  parallel?: number;
+  message?: string;
+  clearPendingCreates?: boolean;
+  /** `up --refresh`. */
+  refresh?: boolean;
+  /** Receives the CLI's output as it prints it. */
+  onOutput?: (chunk: string) => void;
+}
+
+const RUNNER = join(repoRoot, 'test', 'helpers', 'program-runner.ts');
+/** Runners still going; killed if this process exits first (a test that timed out). */
+const liveRunners = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of liveRunners) child.kill('SIGKILL');
+});
+
+/**
+ * A stack of a session: each operation runs its program in a process of its own
+ * (program-runner.ts) and resolves with what the automation API returned there, as plain data;
+ * a failed operation rejects with the automation API's error text.
+ */
+export class ProgramStack {
+  /** What the next operation runs. */
+  program: ProgramRef;
+  readonly name: string;
+  /** `envVars`: what every CLI command of the next operations gets (changes apply to the next). */
+  readonly workspace: { readonly workDir: string; readonly envVars: Record<string, string> };
+
+  constructor(
+    private readonly settings: Omit<RunRequest, 'op' | 'options' | 'resultFile' | 'streamOutput'>,
+    /** The same stack in this process, for what runs no program (config). */
+    private readonly local: Stack,
+  ) {
+    this.program = settings.program;
+    this.name = settings.stackName;
+    this.workspace = { workDir: settings.workDir, envVars: settings.envVars };
+  }
+
+  /** `pulumi config set [--secret] key value` on this stack. */
+  setConfig(key: string, value: ConfigValue): Promise<void> {
+    return this.local.setConfig(key, value);
+  }
+
+  up(options: OperationOptions = {}): Promise<UpResult> {
+    return this.run('up', options);
+  }
+
+  preview(options: OperationOptions = {}): Promise<PreviewResult> {
+    return this.run('preview', options);
+  }
+
+  refresh(options: OperationOptions = {}): Promise<RefreshResult> {
+    return this.run('refresh', options);
+  }
+
+  destroy(options: OperationOptions = {}): Promise<DestroyResult> {
+    return this.run('destroy', options);
+  }
+
+  private async run<T>(op: Operation, { onOutput, ...options }: OperationOptions): Promise<T> {
+    const dir = await mkdtemp(join(this.settings.workDir, `.${op}-`));
+    const resultFile = join(dir, 'result.json');
+    const request: RunRequest = {
+      ...this.settings,
+      envVars: { ...this.workspace.envVars },
+      program: this.program,
+      op,
+      options,
+      resultFile,
+      streamOutput: onOutput !== undefined,
+    };
+    await writeFile(join(dir, 'request.json'), JSON.stringify(request));
+    const child = spawn(process.execPath, ['--import', 'tsx', RUNNER, join(dir, 'request.json')], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    liveRunners.add(child);
+    let output = '';
+    const keep = (d: Buffer) => (output = (output + d.toString()).slice(-16_384));
+    // With streamOutput the runner's stdout is the CLI's output, passed on as it comes.
+    child.stdout?.on('data', (d: Buffer) => (onOutput ? onOutput(d.toString()) : keep(d)));
+    child.stderr?.on('data', keep);
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    }).finally(() => liveRunners.delete(child));
+    const outcome = await readFile(resultFile, 'utf8').then(
+      (text) => JSON.parse(text) as RunOutcome,
+      () => undefined,
+    );
+    if (!outcome) throw new Error(`the program runner for ${op} on ${this.name} exited ${code} without an outcome\n${output}`);
+    if (!outcome.ok) throw new Error(outcome.error);
+    return outcome.result as T;
   }
 }
