@@ -14,7 +14,7 @@ import type { ObjectStore } from '../storage/object-store.js';
 import { layout } from '../storage/layout.js';
 import { getOrUndefined } from '../storage/conditional-writes.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
-import { JournalReplayer } from '../domain/journal-replay.js';
+import { JournalReplayer, type UntypedDeployment } from '../domain/journal-replay.js';
 import { parseJournalEntries, type DeploymentJson, type JournalEntry } from '../wire/journal-entry.js';
 import { locOf, type Lease, type StackMeta } from '../domain/stack-meta.js';
 import type { Clock } from '../domain/clock.js';
@@ -45,6 +45,12 @@ interface Replay {
   bytes: number;
 }
 
+/** What a journaled update has reached: the UntypedDeployment, and its bytes as stored. */
+export interface Replayed {
+  untyped: UntypedDeployment;
+  bytes: Buffer;
+}
+
 /** Parsed JSON takes several times its text; the estimate only bounds the cache. */
 const BYTES_PER_TEXT_BYTE = 4;
 
@@ -68,6 +74,11 @@ export class JournalReplays {
    * or undefined when it has written no journal batch yet (its state is still the base).
    */
   async deployment(meta: StackMeta, lease: Lease): Promise<Buffer | undefined> {
+    return (await this.replayed(meta, lease))?.bytes;
+  }
+
+  /** As deployment(), with the object the bytes encode (a commit summarizes it without parsing them again). */
+  async replayed(meta: StackMeta, lease: Lease): Promise<Replayed | undefined> {
     const prefix = layout.updateJournalPrefix(locOf(meta), lease.updateId);
     const keys = await listAllKeys(this.store, prefix);
     if (keys.length === 0) return undefined;
@@ -82,7 +93,7 @@ export class JournalReplays {
    * serializes entries concurrently before it queues them, so a batch may hold them out of order
    * and a later batch may hold one older than the last applied: then the replay starts over.
    */
-  private async advance(id: string, meta: StackMeta, lease: Lease, keys: readonly string[]): Promise<Buffer> {
+  private async advance(id: string, meta: StackMeta, lease: Lease, keys: readonly string[]): Promise<Replayed> {
     let replay = this.replays.get(id);
     // Batches are only ever added while the update runs; anything else means start over.
     if (replay && !replay.applied.every((k) => keys.includes(k))) replay = undefined;
@@ -104,8 +115,8 @@ export class JournalReplays {
     }
     replay ??= await this.rebuild(meta, lease, keys);
     this.replays.set(id, replay);
-    const generated = replay.replayer.generate({ now: this.clock.now(), version: lease.journal?.cliVersion ?? '' });
-    return Buffer.from(JSON.stringify(generated));
+    const untyped = replay.replayer.generate({ now: this.clock.now(), version: lease.journal?.cliVersion ?? '' });
+    return { untyped, bytes: Buffer.from(JSON.stringify(untyped)) };
   }
 
   /** Forgets an update's replay (after its commit). */

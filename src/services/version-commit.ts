@@ -95,9 +95,9 @@ export class VersionCommitter {
     const loc = locOf(meta);
     const v = lease.version;
     const status = lease.sealed?.status ?? 'failed';
-    const body = await this.versionBody(meta, lease);
+    const { body, deployment } = await this.versionBody(meta, lease);
     this.cache.set(cacheKeyOf(meta, 'checkpoint', v), body);
-    const { resourceCount, references } = summarize(body, meta.org);
+    const { resourceCount, references } = summarize(deployment ?? parsedDeployment(body), meta.org);
     // Index entries are written before the commit point; stale ones are pruned by readers.
     await Promise.all(
       references
@@ -133,31 +133,36 @@ export class VersionCommitter {
   /**
    * The bytes of `checkpoints/<v>.json`: the object if an earlier attempt of this commit wrote it,
    * else what the update reached (its journal replayed, or its newest checkpoint; the previous
-   * version if it wrote nothing), written create-once.
+   * version if it wrote nothing), written create-once. `deployment` is the replayed deployment
+   * when the bytes written are its encoding (a 10 MB state is then not parsed again).
    */
-  private async versionBody(meta: StackMeta, lease: Lease): Promise<Buffer> {
+  private async versionBody(meta: StackMeta, lease: Lease): Promise<{ body: Buffer; deployment?: unknown }> {
     const loc = locOf(meta);
     const key = layout.checkpointKey(loc, lease.version);
     const written = async () => {
       const body = (await getOrUndefined(this.store, key))?.body;
       // Gone with its incarnation: the stack was deleted and swept, and this commit's CAS must fail.
       if (!body) throw conflict('the stack was deleted while this update was being committed');
-      return body;
+      return { body };
     };
     const existing = (await getOrUndefined(this.store, key))?.body;
-    if (existing) return existing;
-    let reached: Buffer | undefined;
+    if (existing) return { body: existing };
+    let reached: { body: Buffer; deployment?: unknown } | undefined;
     try {
-      reached = lease.journal
-        ? await this.journals.deployment(meta, lease)
-        : (await this.checkpoints.latestOfUpdate(loc, lease.updateId))?.body;
+      if (lease.journal) {
+        const replayed = await this.journals.replayed(meta, lease);
+        reached = replayed && { body: replayed.bytes, deployment: replayed.untyped.deployment };
+      } else {
+        const latest = await this.checkpoints.latestOfUpdate(loc, lease.updateId);
+        reached = latest && { body: latest.body };
+      }
     } catch (err) {
       // Another pod committed this version meanwhile and removed the batches: its object stands.
       if (err instanceof JournalGone) return written();
       throw err;
     }
-    const candidate = reached ?? (await this.checkpoints.committed(meta, meta.version));
-    return (await createOnce(this.store, key, candidate)) ? candidate : written();
+    const candidate = reached ?? { body: await this.checkpoints.committed(meta, meta.version) };
+    return (await createOnce(this.store, key, candidate.body)) ? candidate : written();
   }
 
   /** The history entry of version v, if it was written (by any attempt of its commit). */
@@ -167,12 +172,17 @@ export class VersionCommitter {
   }
 }
 
-/** Resource count and StackReference targets of a committed deployment. */
-function summarize(body: Buffer, org: string): { resourceCount: number; references: string[] } {
+/** The deployment inside a stored UntypedDeployment; undefined when the bytes are not one. */
+function parsedDeployment(body: Buffer): unknown {
   try {
-    const deployment = (JSON.parse(body.toString('utf8')) as { deployment?: unknown }).deployment;
-    return { resourceCount: resourceCountOf(deployment), references: referencedStacks(deployment, org) };
+    return (JSON.parse(body.toString('utf8')) as { deployment?: unknown }).deployment;
   } catch {
-    return { resourceCount: 0, references: [] };
+    return undefined;
   }
+}
+
+/** Resource count and StackReference targets of a committed deployment. */
+function summarize(deployment: unknown, org: string): { resourceCount: number; references: string[] } {
+  if (deployment === undefined) return { resourceCount: 0, references: [] };
+  return { resourceCount: resourceCountOf(deployment), references: referencedStacks(deployment, org) };
 }
