@@ -11,6 +11,8 @@ export function rawBody(req: Request): Buffer {
   return Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
 }
 
+export { sentGzip } from './middleware/body.js';
+
 export function parseJsonBody(req: Request): unknown {
   const body = rawBody(req);
   if (body.length === 0) return undefined;

@@ -121,7 +121,7 @@ export function buildServiceGraph(p: ServiceParts): ServiceGraph {
     state: new StateService(p.store, register, checkpoints, journals),
     updates: new UpdateService(register, records, auth, committer, writer, p.leaseSeconds ?? 300, clock, p.journaling ?? true),
     checkpoints: writer,
-    journal: new JournalWriter(p.store, auth, p.journalMaxBatchBytes ?? 32 * 1024 * 1024),
+    journal: new JournalWriter(p.store, auth, p.journalMaxBatchBytes ?? 32 * 1024 * 1024, cache),
     events: new EventService(p.store, register, auth, records, cache),
     history: new HistoryService(p.store, register, cache, p.logger),
     secrets,

@@ -22,7 +22,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Checkpoints } from './checkpoints.js';
 import { KeyedMutex } from '../storage/keyed-mutex.js';
 import { decodeJson, listAllKeys } from './json-objects.js';
-import { decodeJournalBatch } from './journal-batch-codec.js';
+import { decodeJournalBatch, journalBatchCacheKey } from './journal-batch-codec.js';
 import { mapLimit } from './prefix-ops.js';
 
 /**
@@ -168,7 +168,7 @@ export class JournalReplays {
   }
 
   private batch(key: string): Promise<Buffer> {
-    return this.cache.getOrLoad(`journal:${key}`, async () => {
+    return this.cache.getOrLoad(journalBatchCacheKey(key), async () => {
       const got = await getOrUndefined(this.store, key);
       if (!got) throw new JournalGone(key);
       return got.body;

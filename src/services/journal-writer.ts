@@ -15,7 +15,14 @@ import { badRequest, conflict, FulmarError } from '../domain/errors.js';
 import { locOf } from '../domain/stack-meta.js';
 import { parseJournalEntries } from '../wire/journal-entry.js';
 import { hashToken, leaseLost, sameHash, type UpdateAuthorizer } from './update-auth.js';
-import { decodeJournalBatch, encodeJournalBatch } from './journal-batch-codec.js';
+import type { ImmutableCache } from '../storage/immutable-cache.js';
+import { decodeJournalBatch, encodeJournalBatch, journalBatchCacheKey } from './journal-batch-codec.js';
+
+/** A batch's body: the JSON as inflated, and the bytes the client sent when it sent them gzip. */
+export interface BatchBody {
+  raw: Buffer;
+  gzip?: Buffer;
+}
 
 export class JournalWriter {
   /** Stack and update → where its batches go, once a batch of it was acknowledged on this pod. */
@@ -25,9 +32,11 @@ export class JournalWriter {
     private readonly store: ObjectStore,
     private readonly auth: UpdateAuthorizer,
     private readonly maxBatchBytes: number,
+    private readonly cache: ImmutableCache,
   ) {}
 
-  async saveBatch(ref: StackRef, updateId: string, token: string, raw: Buffer, parsed: unknown): Promise<void> {
+  async saveBatch(ref: StackRef, updateId: string, token: string, body: BatchBody, parsed: unknown): Promise<void> {
+    const { raw } = body;
     if (raw.length > this.maxBatchBytes) {
       throw new FulmarError('payload-too-large', `a journal batch of at most ${this.maxBatchBytes} bytes is accepted; send fewer entries`);
     }
@@ -38,8 +47,8 @@ export class JournalWriter {
     if (ids.some((id, i) => id < 1 || id > MAX_SEQUENCE || (i > 0 && id === ids[i - 1]))) {
       throw badRequest(`journal entries must carry distinct sequenceIDs from 1 to ${MAX_SEQUENCE}`);
     }
-    // Compression runs beside the first batch's register read (or the token check of later ones).
-    const compressed = ids.length > 0 ? encodeJournalBatch(raw) : undefined;
+    // Compression (when the client's own gzip cannot be kept) runs beside the first batch's register read.
+    const compressed = ids.length > 0 ? encodeJournalBatch(raw, body.gzip) : undefined;
     compressed?.catch(() => undefined); // awaited below, unless authorization fails first
     const knownKey = `${layout.stackPrefix(ref)}${updateId}`;
     const known = this.known.get(knownKey);
@@ -71,12 +80,15 @@ export class JournalWriter {
     if (compressed) {
       const [first, last] = [ids[0] as number, ids[ids.length - 1] as number];
       const key = layout.updateJournalKey(loc, updateId, first, last);
-      if (!(await createOnce(this.store, key, await compressed))) {
-        const stored = await getOrUndefined(this.store, key);
+      const stored = await compressed;
+      if (await createOnce(this.store, key, stored)) {
+        this.cache.set(journalBatchCacheKey(key), stored);
+      } else {
+        const earlier = await getOrUndefined(this.store, key);
         // Taken, then gone: only the commit that ended this update removes its batches
         // (version-commit.ts: afterCommit), so a retry arriving after it is refused, never acknowledged.
-        if (!stored) throw leaseLost();
-        if (!decodeJournalBatch(stored.body).equals(raw)) {
+        if (!earlier) throw leaseLost();
+        if (!decodeJournalBatch(earlier.body).equals(raw)) {
           throw conflict(`journal entries ${first}–${last} of this update were already saved with different content`);
         }
       }

@@ -8,7 +8,7 @@
 import type { Request } from 'express';
 import type { Services } from '../services.js';
 import { defineRoute, type Route } from '../route.js';
-import { parseJsonBody, rawBody } from '../parse.js';
+import { parseJsonBody, rawBody, sentGzip } from '../parse.js';
 import {
   completeRequest,
   deltaCheckpointRequest,
@@ -172,7 +172,7 @@ export function updateRoutes(s: Services): Route[] {
         responses: { 200: emptyResponse },
         errors: [409],
         handler: async (req, res, { updateToken }) => {
-          await s.journal.saveBatch(stackRefOf(req), updateIdOf(req), updateToken, rawBody(req), parseJsonBody(req));
+          await s.journal.saveBatch(stackRefOf(req), updateIdOf(req), updateToken, { raw: rawBody(req), gzip: sentGzip(req) }, parseJsonBody(req));
           res.json({});
         },
       },
