@@ -4,6 +4,7 @@
  * A request that got no answer (connection error, timeout) has status 0: such a write may or may
  * not have landed, and the invariants treat it so.
  */
+import { gzipSync } from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 
 export interface StackName {
@@ -177,14 +178,19 @@ export class ApiClient {
     const base = { client: this.name, kind, method, path, start, ref, to, updateId, marker, batch, journalVersion };
     if (!pod) return this.recorder.record({ ...base, pod: '-', end: start, status: 0, refused: true, error: 'no live pod' });
     try {
+      // Journal batches go gzip, as the CLI always sends them (pkg/backend/httpstate/client/client.go,
+      // SaveJournalEntries): the pod stores those very bytes (src/http/middleware/body.ts).
+      const gzip = kind === 'journal' && options.body !== undefined;
+      const json = options.body !== undefined ? JSON.stringify(options.body) : undefined;
       const res = await fetch(pod.url + path, {
         method,
         headers: {
           Accept: ACCEPT,
           'Content-Type': 'application/json',
           Authorization: options.auth ?? `token ${this.apiToken}`,
+          ...(gzip && { 'Content-Encoding': 'gzip' }),
         },
-        ...(options.body !== undefined && { body: JSON.stringify(options.body) }),
+        ...(json !== undefined && { body: gzip ? gzipSync(json) : json }),
         signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
       });
       const text = await res.text();
