@@ -47,7 +47,7 @@ function handle(route: Route, deps: MountDeps): RequestHandler {
     if ('updateToken' in credential) await deps.verifyUpdateToken(stackRefOf(req), req.params.updateId as string, credential.updateToken);
     // The CLI's requests only: the console's browser is expected on the console's host.
     if (route.auth !== 'none' && req.headers.authorization) deps.noteHost?.(req.headers);
-    if (route.body !== 'none') await deps.readBody(req, res, route.body);
+    if (route.body !== 'none') await deps.readBody(req, res, route.body, { keepGzip: route.keepsSentGzip === true });
     await spec.handler(req, res, credential, inputOf(route, req));
   };
 }

@@ -69,6 +69,11 @@ export interface RouteSpec<A extends Auth, Q extends Schema | undefined = undefi
   path: string;
   auth: A;
   body: BodyLimit;
+  /**
+   * The handler may store the body exactly as a gzip client sent it (sentGzip in
+   * src/http/middleware/body.ts); other routes do not pay for keeping the compressed bytes.
+   */
+  keepsSentGzip?: true;
   /** One line for the API document. */
   summary: string;
   /** The query string, as Express parses it. */

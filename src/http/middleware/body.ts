@@ -22,7 +22,7 @@ export function markAwaitingContinue(res: Response | import('node:http').ServerR
   res.setHeader('Connection', 'close');
 }
 
-export type BodyReader = (req: Request, res: Response, limit: Exclude<BodyLimit, 'none'>) => Promise<void>;
+export type BodyReader = (req: Request, res: Response, limit: Exclude<BodyLimit, 'none'>, options?: { keepGzip?: boolean }) => Promise<void>;
 
 /** The bytes of each request sent with `Content-Encoding: gzip`, as they came (see sentGzip). */
 const gzipSent = new WeakMap<Request, Buffer>();
@@ -32,7 +32,8 @@ const gzipSent = new WeakMap<Request, Buffer>();
  * journal batches: pkg/backend/httpstate/client/client.go, SaveJournalEntries), so a route that
  * keeps bodies compressed can store these bytes instead of compressing the inflated ones again.
  * They inflate to rawBody(req): the same zlib inflated them on the way in. Undefined for any
- * other encoding, or when the compressed bytes alone passed the route's limit.
+ * other encoding, for routes that do not declare `keepsSentGzip` (src/http/route.ts), or when
+ * the compressed bytes alone passed the route's limit.
  */
 export const sentGzip = (req: Request): Buffer | undefined => gzipSent.get(req);
 
@@ -68,14 +69,14 @@ export function bodyReader(maxBodyBytes: number): BodyReader {
     large: express.raw({ type: accept, limit: limits.large, inflate: true }),
     small: express.raw({ type: accept, limit: limits.small, inflate: true }),
   };
-  return (req, res, limit) => {
+  return (req, res, limit, options) => {
     // A client waiting for `100 Continue` (curl on large uploads) is told to send only now,
     // after authentication.
     if (awaitingContinue.delete(res) && !res.headersSent) {
       res.removeHeader('Connection');
       res.writeContinue();
     }
-    keepGzip(req, limits[limit]);
+    if (options?.keepGzip) keepGzip(req, limits[limit]);
     return new Promise((resolve, reject) => parsers[limit](req, res, (err?: unknown) => (err ? reject(err) : resolve())));
   };
 }

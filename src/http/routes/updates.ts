@@ -166,6 +166,8 @@ export function updateRoutes(s: Services): Route[] {
         path: U('/journalentries'),
         auth: 'update-token',
         body: 'large',
+        // Stored as the CLI's own gzip bytes (src/services/journal-batch-codec.ts).
+        keepsSentGzip: true,
         summary: `Save a batch of journal entries${as}`,
         // Parsed entry by entry by the journal writer, with this schema's entry schema.
         request: journalEntriesRequest,
