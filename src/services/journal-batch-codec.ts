@@ -8,7 +8,7 @@
  * earlier versions are still read: a body is inflated only when it starts with gzip's magic.
  */
 import { promisify } from 'node:util';
-import { gunzip, gunzipSync, gzip, constants } from 'node:zlib';
+import { gunzip, gzip, constants } from 'node:zlib';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -26,10 +26,9 @@ export const journalBatchCacheKey = (key: string) => `journal:${key}`;
 
 const isGzip = (body: Buffer): boolean => body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
 
-export const decodeJournalBatch = (body: Buffer): Buffer => (isGzip(body) ? gunzipSync(body) : body);
-
 /**
- * As decodeJournalBatch, inflating on libuv's thread pool: a cold replay decodes a hundred batches
- * or more while the commit waits, and this way their inflation runs beside the parsing of others.
+ * The entries' JSON of a stored batch. Inflated on libuv's thread pool: a cold replay decodes a
+ * hundred batches or more while the commit waits, and this way their inflation runs beside the
+ * parsing of others.
  */
-export const decodeJournalBatchAsync = async (body: Buffer): Promise<Buffer> => (isGzip(body) ? gunzipAsync(body) : body);
+export const decodeJournalBatch = async (body: Buffer): Promise<Buffer> => (isGzip(body) ? gunzipAsync(body) : body);

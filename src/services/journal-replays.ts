@@ -22,7 +22,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Checkpoints } from './checkpoints.js';
 import { KeyedMutex } from '../storage/keyed-mutex.js';
 import { decodeJson, listAllKeys } from './json-objects.js';
-import { decodeJournalBatchAsync, journalBatchCacheKey } from './journal-batch-codec.js';
+import { decodeJournalBatch, journalBatchCacheKey } from './journal-batch-codec.js';
 import { mapLimit } from './prefix-ops.js';
 
 /**
@@ -163,7 +163,7 @@ export class JournalReplays {
   private async entriesOf(keys: readonly string[]): Promise<JournalEntry[]> {
     // A cold replay (a commit or export on a pod that has not seen the update) reads every batch:
     // side by side, since each is a small object and one GET after another adds up.
-    const batches = await mapLimit(keys, BATCH_READS, async (key) => parseJournalEntries(decodeJson<unknown>(key, await decodeJournalBatchAsync(await this.batch(key)))));
+    const batches = await mapLimit(keys, BATCH_READS, async (key) => parseJournalEntries(decodeJson<unknown>(key, await decodeJournalBatch(await this.batch(key)))));
     return batches.flat();
   }
 

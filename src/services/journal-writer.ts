@@ -88,7 +88,7 @@ export class JournalWriter {
         // Taken, then gone: only the commit that ended this update removes its batches
         // (version-commit.ts: afterCommit), so a retry arriving after it is refused, never acknowledged.
         if (!earlier) throw leaseLost();
-        if (!decodeJournalBatch(earlier.body).equals(raw)) {
+        if (!(await decodeJournalBatch(earlier.body)).equals(raw)) {
           throw conflict(`journal entries ${first}–${last} of this update were already saved with different content`);
         }
       }
