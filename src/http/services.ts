@@ -16,6 +16,7 @@ import type { OidcSignIn } from '../services/oidc-sign-in.js';
 import type { CliLogin } from '../services/cli-login.js';
 import type { RequestHandler } from 'express';
 import type { CacheStats } from '../storage/immutable-cache.js';
+import type { ReplayStats } from '../services/journal-replays.js';
 
 export interface Capability {
   capability: string;
@@ -45,6 +46,7 @@ export interface Services {
     render: () => Promise<string>;
     middleware?: RequestHandler;
     watchCache?: (stats: () => CacheStats) => void;
+    watchReplays?: (stats: () => ReplayStats) => void;
   };
   logger: Logger;
   maxBodyBytes: number;

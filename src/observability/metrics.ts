@@ -1,6 +1,7 @@
 /** Prometheus metrics with bounded labels (route templates, not raw paths). */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CacheStats } from '../storage/immutable-cache.js';
+import type { ReplayStats } from '../services/journal-replays.js';
 import type { PutCondition, StorageMetrics, StorageOperation, StorageOutcome } from '../storage/metered-store.js';
 import type { RequestHandler } from 'express';
 
@@ -39,6 +40,18 @@ export function createMetrics() {
       this.set(caches.reduce((n, s) => n + s().bytes, 0));
     },
   });
+  const replays: (() => ReplayStats)[] = [];
+  new Gauge({
+    name: 'fulmar_journal_entries_replayed_total',
+    help: 'Journal entries applied to the pod\'s replays of running updates: ahead (as batches were stored) or on_read (while an export or a commit waited)',
+    labelNames: ['when'] as const,
+    registers: [registry],
+    collect() {
+      const sum = (pick: (s: ReplayStats) => number) => replays.reduce((n, s) => n + pick(s()), 0);
+      this.set({ when: 'ahead' }, sum((s) => s.ahead));
+      this.set({ when: 'on_read' }, sum((s) => s.onRead));
+    },
+  });
   const middleware: RequestHandler = (req, res, next) => {
     const end = requests.startTimer();
     res.on('finish', () => {
@@ -54,6 +67,8 @@ export function createMetrics() {
     storage: createStorageMetrics(registry),
     /** Reports a cache's counters on every scrape. */
     watchCache: (stats: () => CacheStats) => caches.push(stats),
+    /** Reports a pod's journal replay counters on every scrape. */
+    watchReplays: (stats: () => ReplayStats) => replays.push(stats),
     contentType: registry.contentType,
     render: () => registry.metrics(),
   };

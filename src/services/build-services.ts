@@ -64,6 +64,8 @@ export interface ServiceParts {
   journalMaxBatchBytes?: number;
   /** Bound of the per-pod replays of running journaled updates. */
   replayCacheBytes?: number;
+  /** How often at most a pod lists an update's batches to replay other pods' ahead of a commit (journal-replays.ts). */
+  replayCatchUpMs?: number;
   /** Lease times and record times come from here; the stores have their own (tests share one). */
   clock?: Clock;
   /** The web console's sessions and sign-in (docs/console.md); without it, console sign-in answers 503. */
@@ -106,7 +108,8 @@ export function buildServiceGraph(p: ServiceParts): ServiceGraph {
   stacks.settleTombstone = (meta) => mover.settleTarget(meta);
   const records = new UpdateRecords(p.store, clock);
   const auth = new UpdateAuthorizer(register, records);
-  const journals = new JournalReplays(p.store, checkpoints, cache, clock, p.logger, p.replayCacheBytes);
+  const journals = new JournalReplays(p.store, checkpoints, cache, clock, p.logger, p.replayCacheBytes, p.replayCatchUpMs);
+  p.metrics?.watchReplays?.(() => journals.stats());
   const committer = new VersionCommitter(p.store, register, checkpoints, journals, records, cache, clock, p.logger);
   const writer = new CheckpointWriter(p.store, checkpoints, auth);
   stacks.finishSealed = (ref, updateId) => committer.finishSealed(ref, updateId);
@@ -121,7 +124,7 @@ export function buildServiceGraph(p: ServiceParts): ServiceGraph {
     state: new StateService(p.store, register, checkpoints, journals),
     updates: new UpdateService(register, records, auth, committer, writer, p.leaseSeconds ?? 300, clock, p.journaling ?? true),
     checkpoints: writer,
-    journal: new JournalWriter(p.store, auth, p.journalMaxBatchBytes ?? 32 * 1024 * 1024, cache),
+    journal: new JournalWriter(p.store, auth, p.journalMaxBatchBytes ?? 32 * 1024 * 1024, cache, journals),
     events: new EventService(p.store, register, auth, records, cache),
     history: new HistoryService(p.store, register, cache, p.logger),
     secrets,

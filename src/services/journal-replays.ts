@@ -38,11 +38,19 @@ export class JournalGone extends Error {
 
 interface Replay {
   replayer: JournalReplayer;
-  /** Batch keys applied. */
-  applied: string[];
+  /** Batch keys whose entries were applied, or wait in `waiting`. */
+  seen: Set<string>;
+  /**
+   * Entries seen but not applied yet, because an entry before them has not been seen (it is in a
+   * batch another pod stored, or in one the CLI has yet to send): sequence ids are dense, one per
+   * entry the engine makes (pkg/engine/journal_snapshot.go: newJournalEntry).
+   */
+  waiting: JournalEntry[];
   /** The sequenceID of an entry that could not be replayed: it and every later one are left out. */
   brokenAt?: number;
   bytes: number;
+  /** When this pod last listed the update's batches to catch up with other pods' (performance.now()). */
+  listedAt: number;
 }
 
 /** What a journaled update has reached: the UntypedDeployment, and its bytes as stored. */
@@ -53,15 +61,35 @@ export interface Replayed {
 
 /** Parsed JSON takes several times its text; the estimate only bounds the cache. */
 const BYTES_PER_TEXT_BYTE = 4;
+/** Bytes a replayed entry is counted for (its resource state is mostly what the batch's text held). */
+const BYTES_PER_ENTRY = 1024;
 /**
  * Batch GETs in flight during a cold replay (a 600-resource update leaves 150–200 batches). Past
  * a few, reading them back is bound by MinIO's throughput (~110 MB/s on the benchmark machine).
  */
 const BATCH_READS = 8;
+/**
+ * How often, at most, a pod that stores an update's batches lists them to apply the ones other
+ * pods stored: then a commit on any pod finds nearly all of its replay done (docs/design.md,
+ * "Journaling"). The CLI sends a batch every 50 ms or more, so this is one LIST per few batches.
+ */
+const CATCH_UP_MS = 250;
+
+/** Journal entries a pod applied to its replays: ahead of any read, or while a read (an export, a commit) waited. */
+export interface ReplayStats {
+  ahead: number;
+  onRead: number;
+}
+
+/** How a replay takes new entries: all of them (a read needs the state now), or only those without a gap before them. */
+type Take = 'all' | 'gapless';
 
 export class JournalReplays {
   private readonly replays: LRUCache<string, Replay>;
   private readonly turns = new KeyedMutex();
+  /** Updates whose replay this pod started ahead of a read: once each, so an evicted one is left to the next read. */
+  private readonly startedAhead = new LRUCache<string, true>({ max: 10_000 });
+  private readonly applied: ReplayStats = { ahead: 0, onRead: 0 };
 
   constructor(
     private readonly store: ObjectStore,
@@ -70,6 +98,8 @@ export class JournalReplays {
     private readonly clock: Clock,
     private readonly log: Logger,
     maxBytes = 256 * 1024 * 1024,
+    /** CATCH_UP_MS, unless a test wants every stored batch to catch up. */
+    private readonly catchUpMs = CATCH_UP_MS,
   ) {
     this.replays = new LRUCache({ maxSize: Math.max(1, maxBytes), sizeCalculation: (r) => Math.max(1, r.bytes) });
   }
@@ -87,9 +117,48 @@ export class JournalReplays {
     const prefix = layout.updateJournalPrefix(locOf(meta), lease.updateId);
     const keys = await listAllKeys(this.store, prefix);
     if (keys.length === 0) return undefined;
-    const id = `${meta.stackId}.${meta.incarnation ?? ''}:${lease.updateId}`;
+    const id = replayId(meta, lease.updateId);
     // One replay per update on this pod, advanced by one caller at a time (a pod-local shortcut only).
     return this.turns.run(id, () => this.advance(id, meta, lease, keys));
+  }
+
+  /**
+   * A batch this pod just stored and acknowledged: its entries, as the writer parsed them, join
+   * the pod's replay of the update in the background, and now and then the batches other pods
+   * stored are read in too. So the commit at `complete` — on this pod or another that did the
+   * same — replays little or nothing while the CLI waits. Only a shortcut: a read lists the
+   * bucket and checks the replay against it (advance).
+   */
+  stored(meta: StackMeta, lease: Lease, key: string, entries: readonly JournalEntry[]): void {
+    const id = replayId(meta, lease.updateId);
+    this.turns
+      .run(id, async () => {
+        let replay = this.replays.get(id);
+        if (!replay) {
+          if (this.startedAhead.has(id)) return;
+          this.startedAhead.set(id, true);
+          replay = await this.started(meta, lease);
+        }
+        if (replay.brokenAt) return;
+        if (!replay.seen.has(key)) {
+          if (!this.take(replay, [key], entries, 'gapless')) return void this.replays.delete(id);
+          this.applied.ahead += entries.length;
+        }
+        if (replay.waiting.length > 0 && performance.now() - replay.listedAt >= this.catchUpMs) {
+          replay.listedAt = performance.now();
+          const keys = await listAllKeys(this.store, layout.updateJournalPrefix(locOf(meta), lease.updateId));
+          const fresh = keys.filter((k) => !replay.seen.has(k));
+          const others = fresh.length > 0 ? await this.entriesOf(fresh) : [];
+          if (!this.take(replay, fresh, others, 'gapless')) return void this.replays.delete(id);
+          this.applied.ahead += others.length;
+        }
+        this.replays.set(id, replay);
+      })
+      .catch((err: unknown) => {
+        // A batch gone means the update was committed meanwhile; anything else costs a read its shortcut only.
+        this.replays.delete(id);
+        if (!(err instanceof JournalGone)) this.log.warn({ err, updateId: lease.updateId }, 'could not replay a stored journal batch ahead of time');
+      });
   }
 
   /**
@@ -101,22 +170,13 @@ export class JournalReplays {
   private async advance(id: string, meta: StackMeta, lease: Lease, keys: readonly string[]): Promise<Replayed> {
     let replay = this.replays.get(id);
     // Batches are only ever added while the update runs; anything else means start over.
-    if (replay && !replay.applied.every((k) => keys.includes(k))) replay = undefined;
-    const fresh = replay ? keys.filter((k) => !replay?.applied.includes(k)) : [];
-    if (replay && fresh.length > 0 && !replay.brokenAt) {
-      const entries = inSequence(await this.entriesOf(fresh));
-      const current = replay;
-      if ((entries[0]?.sequenceID ?? Infinity) > current.replayer.lastSequence) {
-        try {
-          current.replayer.add(entries);
-          current.applied.push(...fresh);
-          current.bytes += entries.length * 1024;
-        } catch {
-          replay = undefined; // replayed again below, entry by entry, to find where it breaks
-        }
-      } else {
-        replay = undefined;
-      }
+    const listed = new Set(keys);
+    if (replay && ![...replay.seen].every((k) => listed.has(k))) replay = undefined;
+    if (replay && !replay.brokenAt) {
+      const fresh = keys.filter((k) => !replay?.seen.has(k));
+      const entries = fresh.length > 0 ? await this.entriesOf(fresh) : [];
+      if (this.take(replay, fresh, entries, 'all')) this.applied.onRead += entries.length;
+      else replay = undefined;
     }
     replay ??= await this.rebuild(meta, lease, keys);
     this.replays.set(id, replay);
@@ -124,9 +184,45 @@ export class JournalReplays {
     return { untyped, bytes: Buffer.from(JSON.stringify(untyped)) };
   }
 
+  /**
+   * Adds the entries of batches `keys` to a replay, and applies what may be applied: every waiting
+   * entry (`all`), or those that follow the last applied one without a gap (`gapless`). False when
+   * the replay must be rebuilt: an entry older than one already applied, or one that does not apply.
+   */
+  private take(replay: Replay, keys: readonly string[], entries: readonly JournalEntry[], how: Take): boolean {
+    for (const key of keys) replay.seen.add(key);
+    const waiting = inSequence([...replay.waiting, ...entries]);
+    if ((waiting[0]?.sequenceID ?? Infinity) <= replay.replayer.lastSequence) return false;
+    let ready = waiting.length;
+    if (how === 'gapless') {
+      ready = 0;
+      while (ready < waiting.length && (waiting[ready] as JournalEntry).sequenceID === replay.replayer.lastSequence + ready + 1) ready += 1;
+    }
+    try {
+      replay.replayer.add(waiting.slice(0, ready));
+    } catch {
+      return false; // replayed again from the base, entry by entry, to find where it breaks
+    }
+    replay.waiting = waiting.slice(ready);
+    replay.bytes += entries.length * BYTES_PER_ENTRY;
+    return true;
+  }
+
   /** Forgets an update's replay (after its commit). */
   forget(meta: StackMeta, updateId: string): void {
-    this.replays.delete(`${meta.stackId}.${meta.incarnation ?? ''}:${updateId}`);
+    this.replays.delete(replayId(meta, updateId));
+  }
+
+  /** A replay of no batch yet: the version the update started from. */
+  private async started(meta: StackMeta, lease: Lease): Promise<Replay> {
+    const { base, bytes } = await this.base(meta, lease);
+    return { replayer: new JournalReplayer(base), seen: new Set(), waiting: [], bytes, listedAt: performance.now() };
+  }
+
+  private async base(meta: StackMeta, lease: Lease): Promise<{ base: DeploymentJson; bytes: number }> {
+    const baseBytes = await this.checkpoints.committed(meta, lease.version - 1);
+    const base = (JSON.parse(baseBytes.toString('utf8')) as { deployment?: DeploymentJson }).deployment ?? {};
+    return { base, bytes: baseBytes.length * BYTES_PER_TEXT_BYTE };
   }
 
   /**
@@ -136,10 +232,9 @@ export class JournalReplays {
    */
   private async rebuild(meta: StackMeta, lease: Lease, keys: readonly string[]): Promise<Replay> {
     // The base and the batches are fetched side by side: a commit on a cold pod waits for both.
-    const [baseBytes, batches] = await Promise.all([this.checkpoints.committed(meta, lease.version - 1), this.entriesOf(keys)]);
-    const base = (JSON.parse(baseBytes.toString('utf8')) as { deployment?: DeploymentJson }).deployment ?? {};
+    const [{ base, bytes }, batches] = await Promise.all([this.base(meta, lease), this.entriesOf(keys)]);
     const entries = inSequence(batches);
-    const replay: Replay = { replayer: new JournalReplayer(base), applied: [...keys], bytes: baseBytes.length * BYTES_PER_TEXT_BYTE };
+    const replay: Replay = { replayer: new JournalReplayer(base), seen: new Set(keys), waiting: [], bytes, listedAt: performance.now() };
     try {
       replay.replayer.add(entries);
     } catch {
@@ -156,8 +251,14 @@ export class JournalReplays {
         }
       }
     }
-    replay.bytes += entries.length * 1024;
+    replay.bytes += entries.length * BYTES_PER_ENTRY;
+    this.applied.onRead += entries.length;
     return replay;
+  }
+
+  /** Entries applied so far, by when (the metric fulmar_journal_entries_replayed_total). */
+  stats(): ReplayStats {
+    return { ...this.applied };
   }
 
   private async entriesOf(keys: readonly string[]): Promise<JournalEntry[]> {
@@ -175,6 +276,9 @@ export class JournalReplays {
     });
   }
 }
+
+/** The key of an update's replay on this pod: a stack id is new for every incarnation of a name. */
+const replayId = (meta: StackMeta, updateId: string) => `${meta.stackId}.${meta.incarnation ?? ''}:${updateId}`;
 
 /** Ascending by sequenceID, each id once (the first copy stands). */
 function inSequence(entries: readonly JournalEntry[]): JournalEntry[] {

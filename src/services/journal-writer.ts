@@ -6,17 +6,20 @@
  * 5xx with the same batch, so a batch whose object holds the same bytes is a retry (200, no second
  * copy); the same sequence ids with other content are a conflict (409). Over the configured size
  * the answer is 413, and the CLI halves the batch (pkg/backend/httpstate/journal/snapshot.go).
+ * An acknowledged batch's entries go on to the pod's replay of the update (journal-replays.ts:
+ * stored), so the commit at `complete` finds them applied.
  */
 import { LRUCache } from 'lru-cache';
 import type { ObjectStore } from '../storage/object-store.js';
 import { createOnce, getOrUndefined } from '../storage/conditional-writes.js';
 import { layout, MAX_SEQUENCE, type StackLoc, type StackRef } from '../storage/layout.js';
 import { badRequest, conflict, FulmarError } from '../domain/errors.js';
-import { locOf } from '../domain/stack-meta.js';
+import { locOf, type Lease, type StackMeta } from '../domain/stack-meta.js';
 import { parseJournalEntries } from '../wire/journal-entry.js';
 import { hashToken, leaseLost, sameHash, type UpdateAuthorizer } from './update-auth.js';
 import type { ImmutableCache } from '../storage/immutable-cache.js';
 import { decodeJournalBatch, encodeJournalBatch, journalBatchCacheKey } from './journal-batch-codec.js';
+import type { JournalReplays } from './journal-replays.js';
 
 /** A batch's body: the JSON as inflated, and the bytes the client sent when it sent them gzip. */
 export interface BatchBody {
@@ -24,15 +27,27 @@ export interface BatchBody {
   gzip?: Buffer;
 }
 
+/**
+ * What the first acknowledged batch of an update on this pod proved, fixed for the update's life:
+ * where it writes, the token's hash, and the register and lease it was judged by (the replay's base).
+ */
+interface Writing {
+  loc: StackLoc;
+  tokenHash: string;
+  meta: StackMeta;
+  lease: Lease;
+}
+
 export class JournalWriter {
   /** Stack and update → where its batches go, once a batch of it was acknowledged on this pod. */
-  private readonly known = new LRUCache<string, { loc: StackLoc; tokenHash: string }>({ max: 10_000 });
+  private readonly known = new LRUCache<string, Writing>({ max: 10_000 });
 
   constructor(
     private readonly store: ObjectStore,
     private readonly auth: UpdateAuthorizer,
     private readonly maxBatchBytes: number,
     private readonly cache: ImmutableCache,
+    private readonly replays: JournalReplays,
   ) {}
 
   async saveBatch(ref: StackRef, updateId: string, token: string, body: BatchBody, parsed: unknown): Promise<void> {
@@ -53,15 +68,18 @@ export class JournalWriter {
     const knownKey = `${layout.stackPrefix(ref)}${updateId}`;
     const known = this.known.get(knownKey);
     const tokenHash = hashToken(token);
-    const loc = known && sameHash(tokenHash, known.tokenHash) ? known.loc : await this.authorizeFirst(ref, updateId, token);
+    const writing = known && sameHash(tokenHash, known.tokenHash) ? known : { ...(await this.authorizeFirst(ref, updateId, token)), tokenHash };
+    const { loc } = writing;
+    let key: string | undefined;
     try {
-      await this.write(loc, updateId, ids, raw, compressed);
+      key = await this.write(loc, updateId, ids, raw, compressed);
       await this.auth.confirmLease(ref, updateId, loc.incarnation);
     } catch (err) {
       this.known.delete(knownKey); // the next batch, if any, is judged from the register again
       throw err;
     }
-    if (!known) this.known.set(knownKey, { loc, tokenHash });
+    if (!known) this.known.set(knownKey, writing);
+    if (key) this.replays.stored(writing.meta, writing.lease, key, entries);
   }
 
   /**
@@ -70,13 +88,14 @@ export class JournalWriter {
    * it journals — is fixed for the update's life, so later batches on this pod skip it and are
    * judged by the confirming read alone (docs/design.md, "Journaling", step 1).
    */
-  private async authorizeFirst(ref: StackRef, updateId: string, token: string): Promise<StackLoc> {
+  private async authorizeFirst(ref: StackRef, updateId: string, token: string): Promise<Omit<Writing, 'tokenHash'>> {
     const { snap, lease } = await this.auth.authorizeWriter(ref, updateId, token);
     if (!lease.journal) throw badRequest('this update did not negotiate journaling; send checkpoints');
-    return locOf(snap.meta);
+    return { loc: locOf(snap.meta), meta: snap.meta, lease };
   }
 
-  private async write(loc: StackLoc, updateId: string, ids: readonly number[], raw: Buffer, compressed: Promise<Buffer> | undefined) {
+  /** Stores the batch (or recognises its retry); its key, or undefined for a batch of no entry. */
+  private async write(loc: StackLoc, updateId: string, ids: readonly number[], raw: Buffer, compressed: Promise<Buffer> | undefined): Promise<string | undefined> {
     if (compressed) {
       const [first, last] = [ids[0] as number, ids[ids.length - 1] as number];
       const key = layout.updateJournalKey(loc, updateId, first, last);
@@ -92,6 +111,8 @@ export class JournalWriter {
           throw conflict(`journal entries ${first}–${last} of this update were already saved with different content`);
         }
       }
+      return key;
     }
+    return undefined;
   }
 }

@@ -9,6 +9,7 @@ import { MemoryStore } from '../../src/storage/memory-store.js';
 import { HookStore } from '../helpers/hook-store.js';
 import { Client, createOrgs, deployment, makeApi, programRequest, stackPath } from '../helpers/api.js';
 import { masked, vectors } from '../helpers/journal-vectors.js';
+import { createMetrics } from '../../src/observability/metrics.js';
 
 const org = 'acme';
 const project = 'p';
@@ -30,6 +31,20 @@ async function start(api: Client, S: string, journalVersion: number, opts: { dry
   const started = await api.call('post', `${S}/update/${id}`, { journalVersion }).set('User-Agent', `pulumi-cli/1 (${opts.cli ?? 'v3.259.0'}; linux)`);
   expect(started.status, started.text).to.equal(200);
   return { id, journalVersion: started.body.journalVersion as number, ut: { auth: `update-token ${started.body.token}`, gzip: true } };
+}
+
+/** The pod's fulmar_journal_entries_replayed_total, by `when`, as a scrape shows it. */
+async function replayed(metrics: ReturnType<typeof createMetrics>): Promise<{ ahead: number; on_read: number }> {
+  const text = await metrics.render();
+  const value = (when: string) => Number(new RegExp(`^fulmar_journal_entries_replayed_total\\{when="${when}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return { ahead: value('ahead'), on_read: value('on_read') };
+}
+
+/** As replayed(), once `ahead` reached `expected` (the replay runs after the acknowledgement; waits at most 2 s). */
+async function replayedOnceSettled(metrics: ReturnType<typeof createMetrics>, expected: number) {
+  for (let i = 0; i < 200 && (await replayed(metrics)).ahead < expected; i++) await new Promise((r) => setTimeout(r, 10));
+  await new Promise((r) => setTimeout(r, 20)); // and no more than that comes
+  return replayed(metrics);
 }
 
 /** A resource entry as the CLI journals a create (kind 1, success with a new state). */
@@ -218,6 +233,44 @@ describe('journaling', () => {
         expect(seen).to.equal(5);
       }
       expect(reads.calls, 'the cold pod read the five batches, once').to.equal(5);
+    });
+
+    it('replays each batch as the pod stores it, so the commit on that pod replays nothing while the CLI waits', async () => {
+      const metrics = createMetrics();
+      const api = new Client([makeApi(new MemoryStore(), { metrics }).app]);
+      const S = await newStack(api, 'ahead');
+      const u = await start(api, S, 1);
+      // Out of order within a batch, and 5 before 4: each waits until the entries before it came.
+      for (const seqs of [[2, 1], [3], [5], [4], [6]]) {
+        const entries = seqs.map((i) => created(i, `n${i}`));
+        expect((await api.call('patch', `${S}/update/${u.id}/journalentries`, { entries }, u.ut)).status).to.equal(200);
+      }
+      expect(await replayedOnceSettled(metrics, 6), 'all six applied ahead of any read').to.deep.equal({ ahead: 6, on_read: 0 });
+      expect((await api.call('post', `${S}/update/${u.id}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
+      expect((await replayed(metrics)).on_read, 'the commit applied nothing more').to.equal(0);
+      const v1 = JSON.parse((await api.call('get', `${S}/export/1`)).text);
+      expect(v1.deployment.resources.map((r: { id: string }) => r.id)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+    });
+
+    it('catches up with the batches other pods stored, so a commit on any pod replays only the newest', async () => {
+      const store = new MemoryStore();
+      const [ma, mb] = [createMetrics(), createMetrics()];
+      const a = new Client([makeApi(store, { metrics: ma, replayCatchUpMs: 0 }).app]);
+      const b = new Client([makeApi(store, { metrics: mb, replayCatchUpMs: 0 }).app]);
+      const S = await newStack(a, 'catch-up');
+      const u = await start(a, S, 1);
+      // A load balancer alternates the batches: A stores 1, 3, 5 and B 2, 4, 6.
+      for (let i = 1; i <= 6; i++) {
+        const pod = i % 2 === 1 ? a : b;
+        expect((await pod.call('patch', `${S}/update/${u.id}/journalentries`, { entries: [created(i, `n${i}`)] }, u.ut)).status).to.equal(200);
+      }
+      // Each pod, on storing a batch past a gap, listed the update and applied the other pod's batches.
+      expect(await replayedOnceSettled(mb, 6), 'B saw all six').to.deep.equal({ ahead: 6, on_read: 0 });
+      expect(await replayedOnceSettled(ma, 5), 'A saw five: the sixth was stored after A last stored one').to.deep.equal({ ahead: 5, on_read: 0 });
+      expect((await a.call('post', `${S}/update/${u.id}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
+      expect((await replayed(ma)).on_read, 'the commit on A applied only the sixth entry').to.equal(1);
+      const v1 = JSON.parse((await b.call('get', `${S}/export/1`)).text);
+      expect(v1.deployment.resources.map((r: { id: string }) => r.id)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
     });
 
     it('lets a commit that finds the batches already removed by another pod’s commit stand on that commit', async () => {

@@ -30,6 +30,8 @@ export function makeApi(
     clock?: Clock;
     journaling?: boolean;
     journalMaxBatchBytes?: number;
+    /** How often at most a pod catches up with other pods' journal batches (0: at every batch it stores). */
+    replayCatchUpMs?: number;
     /** Serves /metrics from these (src/observability/metrics.ts); the store is metered by the caller. */
     metrics?: Services['metrics'];
     /** The console's sessions and sign-in (docs/console.md). */
@@ -50,6 +52,7 @@ export function makeApi(
     clock: options.clock,
     journaling: options.journaling,
     journalMaxBatchBytes: options.journalMaxBatchBytes,
+    replayCatchUpMs: options.replayCatchUpMs,
     metrics: options.metrics,
     console: options.console,
   });
