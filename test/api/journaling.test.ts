@@ -33,6 +33,12 @@ async function start(api: Client, S: string, journalVersion: number, opts: { dry
   return { id, journalVersion: started.body.journalVersion as number, ut: { auth: `update-token ${started.body.token}`, gzip: true } };
 }
 
+/** The ids of the resources an export shows: the running update's (no version) or version `v`'s. */
+async function exportedIds(api: Client, S: string, v?: number): Promise<(string | undefined)[]> {
+  const text = (await api.call('get', v === undefined ? `${S}/export` : `${S}/export/${v}`)).text;
+  return (JSON.parse(text).deployment.resources as { id?: string }[]).map((r) => r.id);
+}
+
 /** The pod's fulmar_journal_entries_replayed_total, by `when`, as a scrape shows it. */
 async function replayed(metrics: ReturnType<typeof createMetrics>): Promise<{ ahead: number; on_read: number }> {
   const text = await metrics.render();
@@ -248,8 +254,7 @@ describe('journaling', () => {
       expect(await replayedOnceSettled(metrics, 6), 'all six applied ahead of any read').to.deep.equal({ ahead: 6, on_read: 0 });
       expect((await api.call('post', `${S}/update/${u.id}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
       expect((await replayed(metrics)).on_read, 'the commit applied nothing more').to.equal(0);
-      const v1 = JSON.parse((await api.call('get', `${S}/export/1`)).text);
-      expect(v1.deployment.resources.map((r: { id: string }) => r.id)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+      expect(await exportedIds(api, S, 1)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
     });
 
     it('catches up with the batches other pods stored, so a commit on any pod replays only the newest', async () => {
@@ -269,8 +274,7 @@ describe('journaling', () => {
       expect(await replayedOnceSettled(ma, 5), 'A saw five: the sixth was stored after A last stored one').to.deep.equal({ ahead: 5, on_read: 0 });
       expect((await a.call('post', `${S}/update/${u.id}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
       expect((await replayed(ma)).on_read, 'the commit on A applied only the sixth entry').to.equal(1);
-      const v1 = JSON.parse((await b.call('get', `${S}/export/1`)).text);
-      expect(v1.deployment.resources.map((r: { id: string }) => r.id)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+      expect(await exportedIds(b, S, 1)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
     });
 
     it('lets a commit that finds the batches already removed by another pod’s commit stand on that commit', async () => {
@@ -292,8 +296,7 @@ describe('journaling', () => {
       const cancelled = await b.call('post', `${U}/cancel`);
       expect(cancelled.status, cancelled.text).to.equal(200);
       expect(completed, 'the cancel sealed first').to.equal(403);
-      const v1 = JSON.parse((await api.call('get', `${S}/export/1`)).text);
-      expect(v1.deployment.resources.map((r: { id: string }) => r.id)).to.deep.equal(['n1', 'n2']);
+      expect(await exportedIds(api, S, 1)).to.deep.equal(['n1', 'n2']);
       expect((await api.call('get', `${S}/updates`)).body.updates[0].result).to.equal('failed');
     });
 
@@ -302,17 +305,16 @@ describe('journaling', () => {
       const S = await newStack(api, 'order');
       const u = await start(api, S, 1);
       const U = `${S}/update/${u.id}`;
-      const ids = async () => (JSON.parse((await api.call('get', `${S}/export`)).text).deployment.resources as { id: string }[]).map((r) => r.id);
       // Out of order inside a batch (the CLI serializes entries concurrently before it queues them).
       expect((await api.call('patch', `${U}/journalentries`, { entries: [created(2, 'b'), created(1, 'a')] }, u.ut)).status).to.equal(200);
-      expect(await ids()).to.deep.equal(['a', 'b']);
+      expect(await exportedIds(api, S)).to.deep.equal(['a', 'b']);
       expect((await api.call('patch', `${U}/journalentries`, { entries: [created(4, 'd')] }, u.ut)).status).to.equal(200);
-      expect(await ids()).to.deep.equal(['a', 'b', 'd']);
+      expect(await exportedIds(api, S)).to.deep.equal(['a', 'b', 'd']);
       // A straggler older than what was already replayed.
       expect((await api.call('patch', `${U}/journalentries`, { entries: [created(3, 'c')] }, u.ut)).status).to.equal(200);
-      expect(await ids()).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect(await exportedIds(api, S)).to.deep.equal(['a', 'b', 'c', 'd']);
       expect((await api.call('post', `${U}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
-      expect((JSON.parse((await api.call('get', `${S}/export/1`)).text).deployment.resources as { id: string }[]).map((r) => r.id)).to.deep.equal(['a', 'b', 'c', 'd']);
+      expect(await exportedIds(api, S, 1)).to.deep.equal(['a', 'b', 'c', 'd']);
     });
 
     it('commits the replay with in-flight creates as pending operations when the CLI dies', async () => {
