@@ -114,8 +114,7 @@ export class JournalReplays {
 
   /** As deployment(), with the object the bytes encode (a commit summarizes it without parsing them again). */
   async replayed(meta: StackMeta, lease: Lease): Promise<Replayed | undefined> {
-    const prefix = layout.updateJournalPrefix(locOf(meta), lease.updateId);
-    const keys = await listAllKeys(this.store, prefix);
+    const keys = await this.batchKeys(meta, lease.updateId);
     if (keys.length === 0) return undefined;
     const id = replayId(meta, lease.updateId);
     // One replay per update on this pod, advanced by one caller at a time (a pod-local shortcut only).
@@ -146,7 +145,7 @@ export class JournalReplays {
         }
         if (replay.waiting.length > 0 && performance.now() - replay.listedAt >= this.catchUpMs) {
           replay.listedAt = performance.now();
-          const keys = await listAllKeys(this.store, layout.updateJournalPrefix(locOf(meta), lease.updateId));
+          const keys = await this.batchKeys(meta, lease.updateId);
           const fresh = keys.filter((k) => !replay.seen.has(k));
           const others = fresh.length > 0 ? await this.entriesOf(fresh) : [];
           if (!this.take(replay, fresh, others, 'gapless')) return void this.replays.delete(id);
@@ -259,6 +258,11 @@ export class JournalReplays {
   /** Entries applied so far, by when (the metric fulmar_journal_entries_replayed_total). */
   stats(): ReplayStats {
     return { ...this.applied };
+  }
+
+  /** The keys of an update's journal batches, as the bucket lists them now. */
+  private batchKeys(meta: StackMeta, updateId: string): Promise<string[]> {
+    return listAllKeys(this.store, layout.updateJournalPrefix(locOf(meta), updateId));
   }
 
   private async entriesOf(keys: readonly string[]): Promise<JournalEntry[]> {
