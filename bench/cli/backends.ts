@@ -8,7 +8,10 @@
  *  - the CLI's own DIY backends, `file://` (on disk) and `s3://` (the same MinIO, through the
  *    counting S3 proxy);
  *  - the floor: DIY `file://` on tmpfs with `PULUMI_SKIP_CHECKPOINTS=true` — the engine with
- *    nearly nothing behind it, what no backend can beat.
+ *    nearly nothing behind it, what no backend can beat;
+ *  - the journaling bound: Fulmar on the fs store behind a proxy that acknowledges each journal
+ *    batch as soon as it arrives and stores it afterwards (ack-first-proxy.ts) — the CLI's own
+ *    journaling with a service that costs nothing, what no journaling backend can beat.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -24,6 +27,7 @@ export const BACKEND_IDS = [
   'journal-fs',
   'journal-1pod',
   'journal-3pods',
+  'journal-bound',
   'ckpt-fs',
   'ckpt-1pod',
   'ckpt-3pods',
@@ -37,6 +41,7 @@ export const BACKEND_LABELS: Record<BackendId, string> = {
   'journal-fs': 'Fulmar journal, fs store',
   'journal-1pod': 'Fulmar journal, 1 pod MinIO',
   'journal-3pods': 'Fulmar journal, 3 pods MinIO',
+  'journal-bound': 'journaling bound (batches acked on arrival)',
   'ckpt-fs': 'Fulmar checkpoints, fs store',
   'ckpt-1pod': 'Fulmar checkpoints, 1 pod MinIO',
   'ckpt-3pods': 'Fulmar checkpoints, 3 pods MinIO',
@@ -107,7 +112,8 @@ async function startFulmar(id: BackendId, ctx: RoundContext): Promise<Backend> {
   try {
     let s3: CountingProxy | undefined;
     let pods: Pod[];
-    if (id.endsWith('-fs')) {
+    const fs = id.endsWith('-fs') || id === 'journal-bound';
+    if (fs) {
       const env = { FULMAR_DATA_DIR: join(dir, 'data'), FULMAR_ADMIN_TOKEN: ADMIN_TOKEN };
       pods = [await startPod(`${id}-pod`, env, dir)];
     } else {
@@ -132,9 +138,14 @@ async function startFulmar(id: BackendId, ctx: RoundContext): Promise<Backend> {
     cleanups.push(async () => void (await Promise.all(pods.map((p) => p.stop()))));
     const balancer = await ctx.meter.balancer(pods.map((p) => p.url));
     cleanups.push(() => balancer.close());
-    const session = await PulumiSession.create(balancer.url, ADMIN_TOKEN);
+    let url = balancer.url;
+    if (id === 'journal-bound') {
+      const ackFirst = await ctx.meter.ackFirst(balancer.url);
+      cleanups.push(() => ackFirst.close());
+      url = ackFirst.url;
+    }
+    const session = await PulumiSession.create(url, ADMIN_TOKEN);
     cleanups.push(() => rm(session.home, { recursive: true, force: true }));
-    const fs = id.endsWith('-fs');
     return {
       id,
       session,

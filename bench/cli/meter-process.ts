@@ -3,12 +3,14 @@
  * (which runs in the benchmark's process) never queues behind proxy work or the other way round.
  * The parent (meter.ts) asks over IPC; each message gets exactly one answer with the same `id`.
  */
-import { startProxy, type Proxy } from '../../test/helpers/proxy.js';
-import { startFaultProxy, type FaultProxy } from '../../test/helpers/s3-fault-proxy.js';
+import { startProxy } from '../../test/helpers/proxy.js';
+import { startFaultProxy } from '../../test/helpers/s3-fault-proxy.js';
+import type { Traffic } from '../../test/helpers/traffic.js';
+import { startAckFirstProxy } from './ack-first-proxy.js';
 import { classify } from './kinds.js';
 import type { MeterReply, MeterRequest } from './meter.js';
 
-const proxies = new Map<number, Proxy | FaultProxy>();
+const proxies = new Map<number, { traffic?: Traffic; close(): Promise<void> }>();
 let nextId = 1;
 
 async function handle(msg: MeterRequest): Promise<MeterReply['result']> {
@@ -24,9 +26,14 @@ async function handle(msg: MeterRequest): Promise<MeterReply['result']> {
       proxies.set(nextId, p);
       return { handle: nextId++, url: p.url };
     }
+    case 'ackFirst': {
+      const p = await startAckFirstProxy(msg.upstream);
+      proxies.set(nextId, p);
+      return { handle: nextId++, url: p.url };
+    }
     case 'traffic': {
       const p = proxies.get(msg.handle);
-      if (!p) throw new Error(`no proxy ${msg.handle}`);
+      if (!p?.traffic) throw new Error(`no counting proxy ${msg.handle}`);
       return { traffic: p.traffic };
     }
     case 'close': {

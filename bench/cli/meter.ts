@@ -4,7 +4,8 @@
  *  - a balancer in front of Fulmar's pods (round-robin, test/helpers/proxy.ts; with one pod it
  *    only counts): requests and body bytes from the CLI;
  *  - an S3 proxy in front of MinIO (test/helpers/s3-fault-proxy.ts with no faults): the requests
- *    and PUT bodies that reach the bucket, from the pods or, for DIY s3://, from the CLI itself.
+ *    and PUT bodies that reach the bucket, from the pods or, for DIY s3://, from the CLI itself;
+ *  - for the journaling bound, the ack-first proxy in front of the balancer (ack-first-proxy.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { Traffic } from '../../test/helpers/traffic.js';
 export type MeterRequest = { id: number } & (
   | { op: 'balancer'; upstreams: string[] }
   | { op: 's3'; upstream: string }
+  | { op: 'ackFirst'; upstream: string }
   | { op: 'traffic'; handle: number }
   | { op: 'close'; handle: number }
 );
@@ -69,6 +71,11 @@ export class Meter {
 
   s3(upstream: string): Promise<CountingProxy> {
     return this.proxy({ op: 's3', upstream });
+  }
+
+  /** The journaling bound's proxy (ack-first-proxy.ts); it counts nothing, the balancer behind it does. */
+  ackFirst(upstream: string): Promise<CountingProxy> {
+    return this.proxy({ op: 'ackFirst', upstream });
   }
 
   async stop(): Promise<void> {

@@ -16,6 +16,8 @@ export interface Row {
   wallMs: number;
   vsFloor?: number;
   vsDiyS3?: number;
+  /** Ratio to the journaling bound (batches acknowledged on arrival) of the same round. */
+  vsBound?: number;
   cliRequests?: number;
   cliBytes?: number;
   storeBytes?: number;
@@ -55,6 +57,7 @@ export function summarize(ms: readonly Measurement[], workloadOrder: readonly Wo
       wallMs: median(g.map((m) => m.wallMs)),
       vsFloor: ratioTo(g, 'floor'),
       vsDiyS3: ratioTo(g, 'diy-s3'),
+      vsBound: ratioTo(g, 'journal-bound'),
       cliRequests: optMedian(g.map((m) => m.cli?.requests)),
       cliBytes: optMedian(g.map((m) => m.cli?.bytes)),
       storeBytes,
@@ -81,13 +84,14 @@ export const workloadLabel = (r: Pick<Row, 'workload' | 'n'>) =>
 
 /** The markdown table: one row per workload × backend. */
 export function table(rows: readonly Row[]): string {
-  const head = ['workload', 'backend', 'wall s', '× floor', '× DIY s3', 'CLI requests', 'CLI uploaded', 'written to store', 'written ÷ state'];
+  const head = ['workload', 'backend', 'wall s', '× floor', '× DIY s3', '× bound', 'CLI requests', 'CLI uploaded', 'written to store', 'written ÷ state'];
   const body = rows.map((r) => [
     workloadLabel(r),
     BACKEND_LABELS[r.backend],
     (r.wallMs / 1000).toFixed(1),
     ratio(r.vsFloor),
     ratio(r.vsDiyS3),
+    ratio(r.vsBound),
     count(r.cliRequests),
     bytes(r.cliBytes),
     r.storeBytes === undefined ? '—' : `${bytes(r.storeBytes)}${r.storeKind === 'disk' ? ' (disk)' : ''}`,
@@ -164,6 +168,12 @@ export function journalBatchingBoundMs(n: number, cpuCount: number): number {
   return 2 * Math.ceil(n / (4 * cpuCount)) * 50;
 }
 
+/** What the measured journaling bound says about a row: how far it is from the floor, and the row from it. */
+function measuredBound(row: Row | undefined, bound: Row | undefined): string {
+  if (!row || bound?.vsFloor === undefined || row.vsBound === undefined) return '';
+  return `; the measured journaling bound (every batch acknowledged on arrival) is ${ratio(bound.vsFloor)} the floor, and this is ${ratio(row.vsBound)} that bound`;
+}
+
 export function verdicts(rows: readonly Row[], ms: readonly Measurement[], ns: readonly number[]): Verdict[] {
   const out: Verdict[] = [];
   const maxN = Math.max(...ns);
@@ -180,7 +190,7 @@ export function verdicts(rows: readonly Row[], ms: readonly Measurement[], ns: r
   out.push({
     target: `journaled up of ${maxN} resources on 3 pods over MinIO ≤ 1.3× the floor`,
     ok: headline?.vsFloor === undefined ? undefined : headline.vsFloor <= 1.3,
-    detail: headline?.vsFloor === undefined ? 'not measured' : `${ratio(headline.vsFloor)}${atN(maxN)}${boundNote}`,
+    detail: headline?.vsFloor === undefined ? 'not measured' : `${ratio(headline.vsFloor)}${atN(maxN)}${boundNote}${measuredBound(headline, at('up', maxN, 'journal-bound'))}`,
   });
 
   for (const b of JOURNALED) {
@@ -212,7 +222,7 @@ export function verdicts(rows: readonly Row[], ms: readonly Measurement[], ns: r
       out.push({
         target: `${BACKEND_LABELS[b]}: ${WORKLOAD_LABELS[w]} ≤ 1.1× the floor`,
         ok: r.vsFloor <= 1.1,
-        detail: `${ratio(r.vsFloor)} at N=${maxN}`,
+        detail: `${ratio(r.vsFloor)} at N=${maxN}${measuredBound(r, at(w, maxN, 'journal-bound'))}`,
       });
     }
   }
