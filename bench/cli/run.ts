@@ -6,7 +6,7 @@
  *
  *   --n 100,300,600   resource counts for `up` (the other workloads use the largest)
  *   --rounds 3        rounds (each starts every backend afresh); the median is reported
- *   --backends a,b    subset of: journal-fs journal-1pod journal-3pods ckpt-fs ckpt-1pod
+ *   --backends a,b    subset of: journal-fs journal-1pod journal-3pods journal-bound ckpt-fs ckpt-1pod
  *                     ckpt-3pods diy-file diy-s3 floor
  *   --workloads a,b   subset of: up preview noop-up add-2 refresh export destroy
  *   --kb 16           payload per resource, in KB
