@@ -34,8 +34,11 @@ export async function startPod(name: string, env: Record<string, string>, logDir
     env: { PATH: process.env.PATH ?? '', PORT: '0', FULMAR_HOST: '127.0.0.1', FULMAR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  // Two streams into one file: neither may end it while the other still writes (a pod's last
+  // words on stderr after stdout closed would be a write after end); it ends once both closed.
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  child.once('close', () => log.end());
   let seen = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
