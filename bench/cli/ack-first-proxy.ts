@@ -14,6 +14,7 @@
  */
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buffer as readBody } from 'node:stream/consumers';
 
 export interface AckFirstProxy {
   url: string;
@@ -29,15 +30,6 @@ interface Answer {
   status: number;
   headers: IncomingMessage['headers'];
   body: Buffer;
-}
-
-function readBody(msg: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    msg.on('data', (c: Buffer) => chunks.push(c));
-    msg.on('end', () => resolve(Buffer.concat(chunks)));
-    msg.on('error', reject);
-  });
 }
 
 export async function startAckFirstProxy(upstream: string): Promise<AckFirstProxy> {

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { createServer, request, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { buffer } from 'node:stream/consumers';
 import { startAckFirstProxy, type AckFirstProxy } from '../../bench/cli/ack-first-proxy.js';
 
 const U = '/api/stacks/o/p/s/update/u1';
@@ -22,17 +23,13 @@ async function startUpstream(refuse: (body: string) => boolean = () => false) {
   let open!: () => void;
   const released = new Promise<void>((r) => (open = r));
   const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString();
-      void (async () => {
-        if (req.url?.endsWith('/journalentries')) await released;
-        seen.push({ method: req.method ?? '', url: req.url ?? '', body });
-        const status = refuse(body) ? 409 : 200;
-        res.writeHead(status, { 'Content-Type': 'application/json', 'X-Upstream': 'yes' }).end(JSON.stringify({ echo: body }));
-      })();
-    });
+    void (async () => {
+      const body = (await buffer(req)).toString();
+      if (req.url?.endsWith('/journalentries')) await released;
+      seen.push({ method: req.method ?? '', url: req.url ?? '', body });
+      const status = refuse(body) ? 409 : 200;
+      res.writeHead(status, { 'Content-Type': 'application/json', 'X-Upstream': 'yes' }).end(JSON.stringify({ echo: body }));
+    })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -42,9 +39,7 @@ async function startUpstream(refuse: (body: string) => boolean = () => false) {
 function send(base: string, method: string, path: string, body = ''): Promise<{ status: number; headers: IncomingMessage['headers']; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(base + path, { method, headers: { 'Content-Type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+      buffer(res).then((b) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b.toString() }), reject);
     });
     req.on('error', reject);
     req.end(body);
