@@ -59,11 +59,12 @@ export async function startAckFirstProxy(upstream: string): Promise<AckFirstProx
         res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}');
         return;
       }
-      if (req.method === 'POST' && FINISH.test(path)) await stored;
-      const failed = stats.failed;
-      if (failed > 0 && FINISH.test(path)) {
-        res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 500, message: `ack-first proxy: ${failed} journal batch(es) failed to store` }));
-        return;
+      if (req.method === 'POST' && FINISH.test(path)) {
+        await stored;
+        if (stats.failed > 0) {
+          res.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ code: 500, message: `ack-first proxy: ${stats.failed} journal batch(es) failed to store` }));
+          return;
+        }
       }
       const a = await forward(req, body);
       res.writeHead(a.status, a.headers).end(a.body);
