@@ -9,6 +9,7 @@
  * are bounded by an estimate of their size, and are only ever a shortcut: the bucket holds all
  * that a replay needs.
  */
+import { setImmediate } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { ObjectStore } from '../storage/object-store.js';
 import { layout } from '../storage/layout.js';
@@ -132,6 +133,10 @@ export class JournalReplays {
     const id = replayId(meta, lease.updateId);
     this.turns
       .run(id, async () => {
+        // Not before the event loop turns: the caller writes the batch's acknowledgement next, and
+        // a pod's first batch of an update parses the version it started from here (~0.15 s of
+        // CPU for a 10 MB state, measured in bench:cli's pod logs) — the CLI must not wait for that.
+        await setImmediate();
         let replay = this.replays.get(id);
         if (!replay) {
           if (this.startedAhead.has(id)) return;
