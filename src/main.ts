@@ -56,6 +56,7 @@ export async function startFulmar(config: Config, logger = createLogger(config.l
     deltaCutoffBytes: config.deltaCutoffBytes,
     journaling: config.journaling,
     journalMaxBatchBytes: config.journalMaxBatchBytes,
+    replayCatchUpMs: config.journalCatchUpMs,
     metrics,
     readyTimeoutMs: config.readyTimeoutMs,
     ready: async () => !draining && (await bucketReady()),

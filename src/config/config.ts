@@ -90,6 +90,10 @@ export const settings = {
     schema: int(1024, 4096 * MiB).default(32 * MiB),
     doc: 'Largest journal batch accepted (after gzip inflation); above it 413, and the CLI halves the batch.',
   },
+  FULMAR_JOURNAL_CATCH_UP_MS: {
+    schema: int(0, 60_000).optional(),
+    doc: 'With several pods: how often, at most, a pod storing a journaled update\'s batches reads in the ones other pods stored, so the commit at `complete` on any pod finds its replay nearly done (~0.4 s sooner for 600 resources on 3 pods) — at the price of every pod reading every batch (~25 % more pod CPU per update). Unset: off; the pod that commits reads then what it has not seen.',
+  },
   FULMAR_LEASE_SECONDS: { schema: int(10, 3600).default(300), doc: 'Update lease duration; the CLI renews every ~150 s.' },
   FULMAR_SHUTDOWN_GRACE_MS: { schema: int(0, 600_000).default(25_000), doc: 'On SIGTERM, how long in-flight requests may take.' },
   FULMAR_READY_TIMEOUT_MS: {
@@ -174,6 +178,8 @@ export interface Config {
   deltaCutoffBytes: number;
   journaling: boolean;
   journalMaxBatchBytes: number;
+  /** FULMAR_JOURNAL_CATCH_UP_MS; undefined = no catch-up (src/services/journal-replays.ts). */
+  journalCatchUpMs: number | undefined;
   leaseSeconds: number;
   shutdownGraceMs: number;
   readyTimeoutMs: number;
@@ -290,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     deltaCutoffBytes: e.FULMAR_DELTA_CUTOFF_BYTES,
     journaling: e.FULMAR_JOURNALING,
     journalMaxBatchBytes: e.FULMAR_JOURNAL_MAX_BATCH_BYTES,
+    journalCatchUpMs: e.FULMAR_JOURNAL_CATCH_UP_MS,
     leaseSeconds: e.FULMAR_LEASE_SECONDS,
     shutdownGraceMs: e.FULMAR_SHUTDOWN_GRACE_MS,
     readyTimeoutMs: e.FULMAR_READY_TIMEOUT_MS,

@@ -64,7 +64,7 @@ export interface ServiceParts {
   journalMaxBatchBytes?: number;
   /** Bound of the per-pod replays of running journaled updates. */
   replayCacheBytes?: number;
-  /** How often at most a pod lists an update's batches to replay other pods' ahead of a commit (journal-replays.ts). */
+  /** How often at most a pod lists an update's batches to replay other pods' ahead of a commit; undefined = never (FULMAR_JOURNAL_CATCH_UP_MS). */
   replayCatchUpMs?: number;
   /** Lease times and record times come from here; the stores have their own (tests share one). */
   clock?: Clock;

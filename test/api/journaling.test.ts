@@ -257,6 +257,29 @@ describe('journaling', () => {
       expect(await exportedIds(api, S, 1)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
     });
 
+    it('by default reads no other pod’s batch ahead of a read: the commit reads in what its pod has not seen', async () => {
+      const store = new HookStore(new MemoryStore());
+      const [ma, mb] = [createMetrics(), createMetrics()];
+      const a = new Client([makeApi(store, { metrics: ma }).app]);
+      const b = new Client([makeApi(store, { metrics: mb }).app]);
+      const S = await newStack(a, 'no-catch-up');
+      const u = await start(a, S, 1);
+      const reads = store.count('get', (key) => key.includes('/journal/'));
+      // A load balancer alternates the batches: A stores 1, 3, 5 and B 2, 4, 6.
+      for (let i = 1; i <= 6; i++) {
+        const pod = i % 2 === 1 ? a : b;
+        expect((await pod.call('patch', `${S}/update/${u.id}/journalentries`, { entries: [created(i, `n${i}`)] }, u.ut)).status).to.equal(200);
+      }
+      // Each pod took only the entries it stored itself.
+      expect(await replayedOnceSettled(ma, 3), 'A took 1, 3 and 5').to.deep.equal({ ahead: 3, on_read: 0 });
+      expect(await replayedOnceSettled(mb, 3), 'B took 2, 4 and 6').to.deep.equal({ ahead: 3, on_read: 0 });
+      expect(reads.calls, 'no pod read a batch another pod stored').to.equal(0);
+      expect((await a.call('post', `${S}/update/${u.id}/complete`, { status: 'succeeded' }, u.ut)).status).to.equal(200);
+      expect(reads.calls, 'the commit on A read B’s three batches').to.equal(3);
+      expect((await replayed(ma)).on_read, 'and took their three entries').to.equal(3);
+      expect(await exportedIds(b, S, 1)).to.deep.equal(['n1', 'n2', 'n3', 'n4', 'n5', 'n6']);
+    });
+
     it('catches up with the batches other pods stored, so a commit on any pod replays only the newest', async () => {
       const store = new MemoryStore();
       const [ma, mb] = [createMetrics(), createMetrics()];

@@ -28,6 +28,13 @@ describe('config', () => {
     });
   });
 
+  it('leaves the journal catch-up off unless FULMAR_JOURNAL_CATCH_UP_MS sets its interval', () => {
+    expect(loadConfig({}).journalCatchUpMs).to.equal(undefined);
+    expect(loadConfig({ FULMAR_JOURNAL_CATCH_UP_MS: '' }).journalCatchUpMs).to.equal(undefined);
+    expect(loadConfig({ FULMAR_JOURNAL_CATCH_UP_MS: '250' }).journalCatchUpMs).to.equal(250);
+    expect(() => loadConfig({ FULMAR_JOURNAL_CATCH_UP_MS: '-1' })).to.throw(ConfigError, 'FULMAR_JOURNAL_CATCH_UP_MS');
+  });
+
   it('reports every problem at once', () => {
     let err: unknown;
     try {
