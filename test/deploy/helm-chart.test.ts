@@ -260,6 +260,7 @@ describe('Helm chart (deploy/helm/fulmar)', function () {
         deltaCutoffBytes: 0,
         journaling: false,
         journalMaxBatchBytes: values.config.journalMaxBatchBytes,
+        journalCatchUpMs: 500,
         leaseSeconds: 600,
         storageTimeoutMs: 20_000,
         storageRetries: 5,
