@@ -99,7 +99,7 @@ export class JournalReplays {
      * ~25 % more pod CPU on 3 pods in bench:cli for ~0.4 s less at `complete` (docs/design.md,
      * "Journaling").
      */
-    private readonly catchUpMs: number | undefined = undefined,
+    private readonly catchUpMs?: number,
   ) {
     this.replays = new LRUCache({ maxSize: Math.max(1, maxBytes), sizeCalculation: (r) => Math.max(1, r.bytes) });
   }
