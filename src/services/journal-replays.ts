@@ -65,10 +65,14 @@ const BYTES_PER_TEXT_BYTE = 4;
 /** Bytes a replayed entry is counted for (its resource state is mostly what the batch's text held). */
 const BYTES_PER_ENTRY = 1024;
 /**
- * Batch GETs in flight during a cold replay (a 600-resource update leaves 150–200 batches). Past
- * a few, reading them back is bound by MinIO's throughput (~110 MB/s on the benchmark machine).
+ * Batch GETs in flight when a replay reads batches in: a cold replay, or the commit at `complete`
+ * reading the two thirds of a 3-pod update's batches other pods stored (~105 of 160 for 600
+ * resources). The pod's CPU paces it more than the bucket does (each GET's signing, its body,
+ * its inflation's callbacks), so more in flight keeps that CPU busy while MinIO answers: in
+ * bench:cli pod logs, `complete` of a 600-resource `up` took 0.95–1.04 s with 8 and 0.83–0.89 s
+ * with 32 (three alternating pairs). On S3, where a GET takes tens of milliseconds, it counts more.
  */
-const BATCH_READS = 8;
+const BATCH_READS = 32;
 /** Journal entries a pod applied to its replays: ahead of any read, or while a read (an export, a commit) waited. */
 export interface ReplayStats {
   ahead: number;
