@@ -37,7 +37,12 @@ export interface Topology {
 
 let announced = false;
 
-export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embedded'): Promise<Topology> {
+/**
+ * `options.node`: the Node binary the pods run on (test/e2e/node-versions.test.ts); the machine's
+ * own `node` when not given, as an operator's `npm start` would.
+ */
+export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embedded', options: { node?: string } = {}): Promise<Topology> {
+  const { node } = options;
   ensurePulumiBinary(ctx);
   if (kind === 'cluster') ensureMinioBinary(ctx);
   if (!announced) {
@@ -61,11 +66,11 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
       FULMAR_DELTA_CUTOFF_BYTES: '4096',
     };
     podEnv = env;
-    pods = await Promise.all([1, 2, 3].map((i) => startPod(`pod${i}`, env, logDir)));
+    pods = await Promise.all([1, 2, 3].map((i) => startPod(`pod${i}`, env, logDir, node)));
     proxy = await startProxy(pods.map((p) => p.url));
     url = proxy.url;
   } else {
-    pods = [await startPod('embedded', embeddedEnv(logDir, await freePort()), logDir)];
+    pods = [await startPod('embedded', embeddedEnv(logDir, await freePort()), logDir, node)];
     url = (pods[0] as Pod).url;
   }
   const session = await PulumiSession.create(url, ADMIN_TOKEN);
@@ -85,12 +90,12 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
     async restartEmbedded() {
       const old = pods[0] as Pod;
       await old.stop();
-      pods[0] = await startPod('embedded-restarted', embeddedEnv(logDir, Number(new URL(old.url).port)), logDir);
+      pods[0] = await startPod('embedded-restarted', embeddedEnv(logDir, Number(new URL(old.url).port)), logDir, node);
     },
     async restartPod(i) {
       const old = pods[i] as Pod;
       await old.stop();
-      pods[i] = await startPod(`${old.name}-restarted`, { ...podEnv, PORT: new URL(old.url).port }, logDir);
+      pods[i] = await startPod(`${old.name}-restarted`, { ...podEnv, PORT: new URL(old.url).port }, logDir, node);
     },
     async logs() {
       const tails = await Promise.all(

@@ -26,10 +26,11 @@ export interface Pod {
   stop(): Promise<void>;
 }
 
-export async function startPod(name: string, env: Record<string, string>, logDir: string): Promise<Pod> {
+/** `node dist/cli.js serve` with `env`, on `node` (a binary, or the machine's own Node). */
+export async function startPod(name: string, env: Record<string, string>, logDir: string, node = 'node'): Promise<Pod> {
   const logFile = join(logDir, `${name}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn('node', [join(repoRoot, 'dist', 'cli.js'), 'serve'], {
+  const child = spawn(node, [join(repoRoot, 'dist', 'cli.js'), 'serve'], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', PORT: '0', FULMAR_HOST: '127.0.0.1', FULMAR_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
