@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs a given major version of Node without touching the system Node: Node 24 for the few tools
 # that need Node >= 22 (scripts/node24.sh), and Node 22 and 24 for the suite that starts Fulmar on
-# each Node it supports (test/api/node-versions.test.ts). Node's own binary is published on the
+# each Node it supports (test/e2e/node-versions.test.ts). Node's own binary is published on the
 # npm registry as `node-linux-<arch>`, so it installs with plain npm, once, into
 # .tools/node<major> (git-ignored), and every later call just execs it.
 #

@@ -86,7 +86,7 @@ describe('pulumi CLI versions against 3 pods on one MinIO bucket', function () {
 
   /** The pods' access-log lines for non-preview updates of these stacks. */
   async function updateRequests(...names: string[]): Promise<string[]> {
-    const logs = (await Promise.all(t.pods.map((p) => readFile(p.logFile, 'utf8')))).join('\n').split('\n');
+    const logs = await t.logLines();
     const kinds = /\/(update|refresh|destroy)\/[^/"?]+\//;
     return logs.filter((l) => names.some((n) => l.includes(`/api/stacks/${n}/`)) && kinds.test(l));
   }

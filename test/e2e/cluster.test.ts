@@ -28,7 +28,7 @@ describe('pulumi CLI against 3 pods on one MinIO bucket', function () {
   const resourcesOf = async (full: string) =>
     ((await t.api(`${stackPath(full)}/export`)).body as Deployment).deployment.resources ?? [];
   /** Every access-log line of the three pods so far. */
-  const podLogs = async () => (await Promise.all(t.pods.map((p) => readFile(p.logFile, 'utf8')))).join('\n').split('\n');
+  const podLogs = () => t.logLines();
 
   it('logs in and tells who it is', async () => {
     const login = await t.session.ok(['login', t.url]);

@@ -32,6 +32,8 @@ export interface Topology {
   restartPod(i: number): Promise<void>;
   /** The tail of every pod's log, for a failing test's message. */
   logs(): Promise<string>;
+  /** Every line every pod logged so far (its access log: one JSON object a line). */
+  logLines(): Promise<string[]>;
   stop(): Promise<void>;
 }
 
@@ -102,6 +104,9 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
         pods.map(async (p) => `--- ${p.name}\n${(await readFile(p.logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n')}`),
       );
       return tails.join('\n');
+    },
+    async logLines() {
+      return (await Promise.all(pods.map((p) => readFile(p.logFile, 'utf8')))).join('\n').split('\n');
     },
     async stop() {
       await Promise.all(pods.map((p) => p.stop()));

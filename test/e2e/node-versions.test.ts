@@ -6,7 +6,7 @@
  * CLI journals updates against them, keeps a service secret, and destroys.
  */
 import { spawnSync } from 'node:child_process';
-import { readFile, readlink, realpath } from 'node:fs/promises';
+import { readlink, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { repoRoot } from '../helpers/pods.js';
@@ -21,15 +21,8 @@ function nodeBinary(major: number): string {
 }
 
 /** How many journal batches the pods acknowledged, from their access logs. */
-async function journalBatchesAcknowledged(t: Topology): Promise<number> {
-  let n = 0;
-  for (const pod of t.pods) {
-    for (const line of (await readFile(pod.logFile, 'utf8')).split('\n')) {
-      if (line.includes('/journalentries"') && line.includes('"statusCode":200')) n += 1;
-    }
-  }
-  return n;
-}
+const journalBatchesAcknowledged = async (t: Topology): Promise<number> =>
+  (await t.logLines()).filter((l) => l.includes('/journalentries"') && l.includes('"statusCode":200')).length;
 
 for (const major of [22, 24]) {
   for (const kind of ['cluster', 'embedded'] as const) {
