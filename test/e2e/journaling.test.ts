@@ -113,9 +113,9 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
   const shortName = (run: Run) => run.full.split('/')[2] as string;
 
   /** `up` on one stack; resolves with its outcome (a failed up is an outcome too). */
-  const upOne = (run: Run, shape: Shape, message?: string): Promise<Outcome> => {
+  const upOne = (run: Run, shape: Shape, message?: string, options: { refresh?: boolean; target?: string[] } = {}): Promise<Outcome> => {
     run.stack.program = shapeProgram(shape, dir);
-    return run.stack.up({ parallel: PARALLEL, ...(message && { message }) }).then(
+    return run.stack.up({ parallel: PARALLEL, ...(message && { message }), ...options }).then(
       (r) => ({ ok: true as const, changes: r.summary.resourceChanges }),
       (err: unknown) => ({ ok: false as const, error: String(err) }),
     );
@@ -184,6 +184,13 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     throw new Error(`${run.mode} stack never reached: ${what}; its state: ${seen}${why}`);
   };
   const names = (e: Exported) => (e.deployment.resources ?? []).map((r) => r.urn.split('::').pop());
+  /** The resource named `name` in a state; fails when there is none. */
+  const resource = (e: Exported, name: string): Resource => {
+    const found = e.deployment.resources?.find((r) => r.urn.endsWith(`::${name}`));
+    expect(found, `resource ${name} in the state`).to.not.equal(undefined);
+    return found!;
+  };
+  const outputOf = (e: Exported, name: string, key: string) => (resource(e, name).outputs as Record<string, unknown> | undefined)?.[key];
   const pending = (e: Exported) => (e.deployment.pending_operations ?? []).map((op) => `${op.type} ${op.resource.urn.split('::').pop()}`);
   /**
    * `run`'s update waits at `inFlight`'s gate with `done` created: the provider is in that create
@@ -414,6 +421,57 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     await expectEachModeUsed(true);
   });
 
+  phase('protects a resource and marks another retain-on-delete (resource options only)', async () => {
+    const outcomes = await upBoth(shapeFor(GUARDED, RENAMED_GROUPS));
+    expectSameOutcome(outcomes, true);
+    expect(outcomes[0]?.ok && outcomes[0].changes, 'options changed, resources kept').not.to.have.any.keys('create', 'delete', 'replace');
+    const state = await expectSameState('protect and retainOnDelete');
+    expect(resource(state, 'kid').protect, 'kid protected').to.equal(true);
+    expect(resource(state, 'moved').retainOnDelete, 'moved retained on delete').to.equal(true);
+    await expectEachModeUsed(true);
+  });
+
+  phase('updates only the targeted resource (`up --target`)', async () => {
+    const outcomes = await both(async (run) =>
+      upOne(run, shapeFor(TARGETED, RENAMED_GROUPS), undefined, { target: [resource(await exportOf(run), 'b').urn] }),
+    );
+    expectSameOutcome(outcomes, true);
+    expect(outcomes[0]?.ok && outcomes[0].changes).to.include({ update: 1 });
+    const state = await expectSameState('targeted up');
+    expect([outputOf(state, 'b', 'label'), outputOf(state, 'r', 'label')], 'b (targeted) and r (not)').to.deep.equal(['b3', 'r1']);
+    await expectEachModeUsed(true);
+  });
+
+  phase('refreshes inside an up (`up --refresh`) and applies what the targeted up left', async () => {
+    await writeFile(join(dir, 'probe'), 'seen-3\n');
+    expectSameOutcome(await both((run) => upOne(run, shapeFor(TARGETED, RENAMED_GROUPS), undefined, { refresh: true })), true);
+    const state = await expectSameState('up --refresh');
+    expect([outputOf(state, 'probe', 'observed'), outputOf(state, 'r', 'label')]).to.deep.equal(['seen-3', 'r3']);
+    await expectEachModeUsed(true);
+  });
+
+  phase('drops a retain-on-delete resource from the state only', async () => {
+    const outcomes = await upBoth(shapeFor(RETAINED_GONE, RENAMED_GROUPS));
+    expectSameOutcome(outcomes, true);
+    expect(outcomes[0]?.ok && outcomes[0].changes).to.include({ delete: 1 });
+    expect(names(await expectSameState('retained resource deleted'))).not.to.include('moved');
+    await expectEachModeUsed(true);
+  });
+
+  phase('refuses to delete a protected resource, then deletes it once unprotected', async () => {
+    expectSameOutcome(await upBoth(shapeFor(PROTECTED_GONE, RENAMED_GROUPS)), false);
+    expect(names(await expectSameState('protected resource kept')), 'the protected resource stays').to.include('kid');
+    await expectEachModeUsed(false);
+    expectSameOutcome(await upBoth(shapeFor(UNPROTECTED, RENAMED_GROUPS)), true);
+    expect(resource(await expectSameState('unprotected'), 'kid').protect ?? false, 'kid unprotected').to.equal(false);
+    await expectEachModeUsed(true);
+    const outcomes = await upBoth(shapeFor(PROTECTED_GONE, RENAMED_GROUPS));
+    expectSameOutcome(outcomes, true);
+    expect(outcomes[0]?.ok && outcomes[0].changes).to.include({ delete: 1 });
+    expect(names(await expectSameState('unprotected resource deleted'))).not.to.include('kid');
+    await expectEachModeUsed(true);
+  });
+
   phase('destroys everything', async () => {
     const outcomes = await both((run) => run.stack.destroy({ parallel: PARALLEL }).then((r) => r.summary.resourceChanges));
     expect(outcomes[0], 'journaled vs checkpointed destroy changes').to.deep.equal(outcomes[1]);
@@ -450,6 +508,11 @@ const gated = (prefix: string, count: number): ItemSpec[] =>
 const CANCELLED: ItemSpec[] = [...REPARENTED, { name: 'ok2', label: 'ok2' }, ...gated('c', 4)];
 const KILLED: ItemSpec[] = [...CANCELLED, ...gated('k', 4)];
 const POD_KILLED: ItemSpec[] = [...KILLED, ...gated('p', 3)];
+const GUARDED = edit(edit(POD_KILLED, 'kid', { protect: true }), 'moved', { retainOnDelete: true });
+const TARGETED = edit(edit(GUARDED, 'b', { label: 'b3' }), 'r', { label: 'r3' });
+const RETAINED_GONE = TARGETED.filter((i) => i.name !== 'moved');
+const PROTECTED_GONE = RETAINED_GONE.filter((i) => i.name !== 'kid');
+const UNPROTECTED = edit(RETAINED_GONE, 'kid', { protect: false });
 
 /** The two stacks' states differ after a phase: the message lists where, with both values. */
 class StateMismatch extends Error {

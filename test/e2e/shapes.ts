@@ -1,7 +1,8 @@
 /**
  * A deterministic program described by data (a "shape"), so that two stacks can be driven through
  * the same sequence of changes: dynamic-provider custom resources ("items") and components
- * ("groups"), with the options a change needs (aliases, parents, dependsOn, delete-before-replace).
+ * ("groups"), with the options a change needs (aliases, parents, dependsOn, delete-before-replace,
+ * protect, retain-on-delete).
  *
  * The provider is controlled through files in one folder the test owns, which every provider
  * process reads (they run in plugin processes, not in the test):
@@ -32,6 +33,10 @@ export interface ItemSpec {
   fail?: boolean;
   /** `read` reports the contents of the `probe` file as the output `observed`. */
   probe?: boolean;
+  /** The `protect` resource option: the engine refuses to delete the item. */
+  protect?: boolean;
+  /** The `retainOnDelete` resource option: deleting the item only drops it from the state. */
+  retainOnDelete?: boolean;
 }
 
 export interface GroupSpec {
@@ -118,6 +123,8 @@ export function buildShapeProgram(shape: Shape, dir: string): PulumiFn {
         dependsOn: spec.dependsOn?.map((d) => items.get(d) as pulumi.Resource),
         deleteBeforeReplace: spec.deleteBeforeReplace,
         aliases,
+        protect: spec.protect,
+        retainOnDelete: spec.retainOnDelete,
       });
       items.set(spec.name, item);
     }

@@ -33,11 +33,6 @@ export function masked(value: unknown): unknown {
     delete r.modified;
     if (String(r.type).startsWith('pulumi:providers:')) r.id = '<provider id>';
     if (typeof r.provider === 'string') r.provider = r.provider.replace(/::[^:]*$/, '::<provider id>');
-    const deps = r.propertyDependencies as Record<string, unknown[]> | undefined;
-    if (deps) {
-      for (const [key, list] of Object.entries(deps)) if (list.length === 0) delete deps[key];
-      if (Object.keys(deps).length === 0) delete r.propertyDependencies;
-    }
   };
   for (const r of (d.resources as Record<string, unknown>[] | undefined) ?? []) stamp(r);
   for (const op of (d.pending_operations as { resource: Record<string, unknown> }[] | undefined) ?? []) stamp(op.resource);

@@ -196,6 +196,8 @@ export interface OperationOptions {
   clearPendingCreates?: boolean;
   /** `up --refresh`. */
   refresh?: boolean;
+  /** `--target URN` for each: only these resources are updated. */
+  target?: string[];
   /** Receives the CLI's output as it prints it. */
   onOutput?: (chunk: string) => void;
 }

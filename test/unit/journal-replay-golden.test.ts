@@ -12,13 +12,11 @@
  * - the id of a provider resource, and the id half of every `provider` reference
  *   (`<urn>::<id>`): the engine gives a default provider a random UUID when it creates it, so
  *   the steps that create one (the first `up`) get a different id in each run.
- * - property-dependency keys whose list is empty: when an update saw a refresh,
- *   `GenerateDeployment` (`rebuildDependencies`, pkg/backend/journal.go) rebuilds every non-empty
- *   `propertyDependencies` map from the URNs that survive, so a key listing nothing disappears —
- *   also for resources the update touched after a rebuilt base state (`up --refresh`). The CLI's
- *   checkpoint keeps `"key": []` there (08-up-refresh) and drops it after a plain refresh
- *   (06-refresh-outputs). Both mean "depends on nothing"; the replay follows GenerateDeployment.
- * Nothing else is masked: resource ids, inputs, outputs, URNs, order, flags, parents and
+ * Nothing else is masked — property-dependency keys that list nothing included: the CLI's
+ * checkpoint drops them after a plain refresh (06-refresh-outputs) and keeps them for the
+ * resources an `up --refresh` touched after its rebuilt base state (08-up-refresh), and so does
+ * the replay (src/domain/journal-replay.ts, `rebuildBase`; docs/protocol.md, "Journaling").
+ * Beyond that: resource ids, inputs, outputs, URNs, order, flags, parents and
  * dependencies come from a provider whose results depend only on its inputs, and both runs
  * execute one step at a time (`--parallel 1`), so the order does not depend on timing.
  * (The capture script already replaced the serialized provider source by a digest and dropped
