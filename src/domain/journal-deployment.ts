@@ -67,11 +67,22 @@ export function applyFeatures(res: JsonObject, requiresByteString: boolean, feat
  * dependency, property dependency, replace-with or deleted-with survives only if it names a
  * resource earlier in the list (the list is a topological order). Lists that were empty stay
  * as they were; lists that become empty disappear (`omitempty`).
+ *
+ * One departure from `rebuildDependencies`, for the first `written` resources (the states this
+ * update's own steps wrote): their property-dependency keys stay, listing nothing if need be.
+ * Go rebuilds every such map from the surviving URNs, so `{"label": []}` vanishes from every
+ * resource of an update that saw a refresh. The engine, writing checkpoints, repairs only the
+ * states it rebuilds from the base after the refresh steps (pkg/resource/deploy/
+ * deployment_executor.go, `rebuildBaseState` walks `prev.Resources`), and saves as they are the
+ * states of the steps that run the program: `up --refresh` and `refresh --run-program` keep
+ * those keys in their checkpoints, and so must their journaled twins (test/e2e/journaling.test.ts;
+ * docs/protocol.md, "Journaling").
  */
-function pruneReferences(resources: readonly ResourceState[]): { pruned: ResourceState[]; present: Set<string> } {
+function pruneReferences(resources: readonly ResourceState[], written: number): { pruned: ResourceState[]; present: Set<string> } {
   const referenceable = new Set<string>();
   const keep = (list: unknown) => (list as unknown[]).filter((u) => typeof u === 'string' && referenceable.has(u));
-  const pruned = resources.map((res) => {
+  const pruned = resources.map((res, index) => {
+    const ownState = index < written;
     let out: ResourceState | undefined;
     const set = (key: string, value: unknown) => {
       out ??= { ...res };
@@ -88,11 +99,11 @@ function pruneReferences(resources: readonly ResourceState[]): { pruned: Resourc
       let changed = false;
       for (const [key, list] of Object.entries(before)) {
         const deps = Array.isArray(list) ? keep(list) : [];
-        // Go appends per surviving URN, so a key with none left vanishes.
-        if (deps.length) Object.defineProperty(after, key, { value: deps, enumerable: true, writable: true, configurable: true });
+        // Go appends per surviving URN, so a key with none left vanishes (but see `written`).
+        if (deps.length || ownState) Object.defineProperty(after, key, { value: deps, enumerable: true, writable: true, configurable: true });
         // A key left with no URN vanishes even if its list was empty to begin with: Go rebuilds
         // every non-empty map from the survivors, and omits empty lists when it serializes.
-        if (!Array.isArray(list) || deps.length !== list.length || deps.length === 0) changed = true;
+        if (!Array.isArray(list) || deps.length !== list.length || (deps.length === 0 && !ownState)) changed = true;
       }
       if (changed) set('propertyDependencies', Object.keys(after).length ? after : undefined);
     }
@@ -134,6 +145,8 @@ export interface ReplayResult {
   base: DeploymentJson;
   /** Final resources in order: this update's, then the surviving base ones (flags applied). */
   resources: ResourceState[];
+  /** How many of `resources`, from the start, are this update's (see `pruneReferences`). */
+  written: number;
   /** Operations of begin entries still open, in the order they began. */
   openOperations: Operation[];
   hasRefresh: boolean;
@@ -177,7 +190,7 @@ export function buildDeployment(r: ReplayResult, info: ManifestInfo): UntypedDep
   let resources = r.resources;
   if (r.hasRefresh) {
     // A refresh may have deleted resources that others still name.
-    const { pruned, present } = pruneReferences(resources);
+    const { pruned, present } = pruneReferences(resources, r.written);
     resources = reparentOrphans(pruned, present);
   }
 

@@ -159,6 +159,7 @@ export class JournalReplayer {
     const dropped = new Set<number>();
     for (const op of this.removedNew) dropped.add(this.operationIndexes.get(op) as number);
     const resources = this.newResources.filter((_, i) => !dropped.has(i));
+    const written = resources.length;
     this.baseResources.forEach((res, i) => {
       if (this.removedOld.has(i)) return;
       // A replacement wins over the flags: e.g. a refresh (replace) followed by a delete.
@@ -178,6 +179,7 @@ export class JournalReplayer {
       {
         base: this.base,
         resources,
+        written,
         openOperations,
         hasRefresh: this.hasRefresh,
         requiresByteString: this.requiresByteString,
@@ -303,15 +305,6 @@ export class JournalReplayer {
     this.pendingReplacementOld = new Set();
     this.openOperations = new Map();
     this.extensions = new Map();
-    // The dependencies of the new base were repaired just now (the refresh's deletions), as the
-    // engine repairs its base once, after the refresh phase (pkg/resource/deploy/
-    // deployment_executor.go, `rebuildBaseState`); the steps that follow write their states as
-    // they are into a checkpoint. `JournalReplayer` keeps `hasRefresh` across this entry and
-    // repairs again at the end, which also drops every empty property-dependency list the
-    // following steps wrote, so a journaled `up --refresh` would end without the
-    // `propertyDependencies` its checkpointed twin keeps (test/e2e/journaling.test.ts). Only a
-    // refresh entry after this one asks for the repair again.
-    this.hasRefresh = false;
     // pkg/engine/journal_snapshot.go (RebuiltBaseState): after new resources it must be last.
     this.terminal = hadNewResources;
   }

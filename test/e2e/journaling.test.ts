@@ -22,11 +22,12 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import type { ProgramStack } from '../helpers/pulumi.js';
+import type { OperationOptions, ProgramStack } from '../helpers/pulumi.js';
 import { shapeProgram, type ItemSpec, type Shape } from './shapes.js';
 import { startTopology, stackName, stackPath, type Topology } from './fixture.js';
 
 type Mode = 'journal' | 'checkpoint';
+type UpOptions = Pick<OperationOptions, 'refresh' | 'target' | 'continueOnError'>;
 
 interface Run {
   mode: Mode;
@@ -113,7 +114,7 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
   const shortName = (run: Run) => run.full.split('/')[2] as string;
 
   /** `up` on one stack; resolves with its outcome (a failed up is an outcome too). */
-  const upOne = (run: Run, shape: Shape, message?: string, options: { refresh?: boolean; target?: string[] } = {}): Promise<Outcome> => {
+  const upOne = (run: Run, shape: Shape, message?: string, options: UpOptions = {}): Promise<Outcome> => {
     run.stack.program = shapeProgram(shape, dir);
     return run.stack.up({ parallel: PARALLEL, ...(message && { message }), ...options }).then(
       (r) => ({ ok: true as const, changes: r.summary.resourceChanges }),
@@ -472,6 +473,38 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     await expectEachModeUsed(true);
   });
 
+  phase('creates past a failing create (`up --continue-on-error`)', async () => {
+    expectSameOutcome(await both((run) => upOne(run, shapeFor(CONTINUED, RENAMED_GROUPS), undefined, { continueOnError: true })), false);
+    expect(names(await expectSameState('continue on error'))).to.include('after2').and.not.to.include('bad2');
+    await expectEachModeUsed(true);
+  });
+
+  phase('refreshes with the program (`refresh --run-program`)', async () => {
+    await writeFile(join(dir, 'probe'), 'seen-4\n');
+    for (const run of runs) run.stack.program = shapeProgram(shapeFor(RECOVERED, RENAMED_GROUPS), dir);
+    const outcomes = await both((run) => run.stack.refresh({ parallel: PARALLEL, runProgram: true }).then((r) => r.summary.resourceChanges));
+    expect(outcomes[0], 'journaled vs checkpointed refresh changes').to.deep.equal(outcomes[1]);
+    expect(outputOf(await expectSameState('refresh --run-program'), 'probe', 'observed')).to.equal('seen-4');
+    await expectEachModeUsed(true);
+  });
+
+  phase('an `up --refresh` finds a resource deleted by hand, and creates it again', async () => {
+    expectSameOutcome(await upBoth(shapeFor(WITH_LOST, RENAMED_GROUPS)), true);
+    const heirBefore = resource(await expectSameState('lost and heir created'), 'heir');
+    expect(heirBefore.dependencies, 'heir depends on lost').to.have.lengthOf(1);
+    await writeFile(join(dir, 'gone-lost'), '');
+    try {
+      const outcomes = await both((run) => upOne(run, shapeFor(WITH_LOST, RENAMED_GROUPS), undefined, { refresh: true }));
+      expectSameOutcome(outcomes, true);
+      expect(outcomes[0]?.ok && outcomes[0].changes).to.include({ create: 1 });
+    } finally {
+      await rm(join(dir, 'gone-lost'), { force: true });
+    }
+    const state = await expectSameState('lost created again');
+    expect(names(state)).to.include.members(['lost', 'heir']);
+    await expectEachModeUsed(true);
+  });
+
   phase('destroys everything', async () => {
     const outcomes = await both((run) => run.stack.destroy({ parallel: PARALLEL }).then((r) => r.summary.resourceChanges));
     expect(outcomes[0], 'journaled vs checkpointed destroy changes').to.deep.equal(outcomes[1]);
@@ -513,6 +546,9 @@ const TARGETED = edit(edit(GUARDED, 'b', { label: 'b3' }), 'r', { label: 'r3' })
 const RETAINED_GONE = TARGETED.filter((i) => i.name !== 'moved');
 const PROTECTED_GONE = RETAINED_GONE.filter((i) => i.name !== 'kid');
 const UNPROTECTED = edit(RETAINED_GONE, 'kid', { protect: false });
+const CONTINUED: ItemSpec[] = [...PROTECTED_GONE, { name: 'bad2', label: 'bad2', fail: true }, { name: 'after2', label: 'after2' }];
+const RECOVERED = CONTINUED.filter((i) => i.name !== 'bad2');
+const WITH_LOST: ItemSpec[] = [...RECOVERED, { name: 'lost', label: 'lost', vanish: true }, { name: 'heir', label: 'heir', dependsOn: ['lost'] }];
 
 /** The two stacks' states differ after a phase: the message lists where, with both values. */
 class StateMismatch extends Error {

@@ -9,7 +9,8 @@
  * - `gate-<name>`: an item with `gate` set does not finish its create until that file exists, so
  *   the test decides exactly which creates have finished when it cancels or kills something;
  *   the provider writes `at-<name>` when its create starts waiting (the CLI recorded the begin);
- * - `probe`: what an item with `probe` set reports from `read`, so a refresh sees changed outputs.
+ * - `probe`: what an item with `probe` set reports from `read`, so a refresh sees changed outputs;
+ * - `gone-<name>`: an item with `vanish` set is reported gone by `read`, as if deleted by hand.
  */
 import fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
@@ -37,6 +38,8 @@ export interface ItemSpec {
   protect?: boolean;
   /** The `retainOnDelete` resource option: deleting the item only drops it from the state. */
   retainOnDelete?: boolean;
+  /** `read` reports the item gone (a blank id) while the file `gone-<name>` exists. */
+  vanish?: boolean;
 }
 
 export interface GroupSpec {
@@ -56,6 +59,7 @@ interface ItemInputs {
   gate?: string;
   fail?: boolean;
   probe?: boolean;
+  vanish?: boolean;
 }
 
 const GATE_WAIT_MS = 120_000;
@@ -86,6 +90,8 @@ function itemProvider(dir: string): pulumi.dynamic.ResourceProvider {
       return { outs: { ...news, size: news.label.length } };
     },
     async read(id, props: ItemInputs & { observed?: string }) {
+      // A blank id tells the engine the resource no longer exists (pkg/resource/deploy/step.go, RefreshStep).
+      if (props.vanish && fs.existsSync(`${dir}/gone-${props.name}`)) return { id: '', props: {} };
       if (!props.probe) return { id, props };
       return { id, props: { ...props, observed: fs.readFileSync(`${dir}/probe`, 'utf8').trim() } };
     },
@@ -113,6 +119,7 @@ export function buildShapeProgram(shape: Shape, dir: string): PulumiFn {
         ...(spec.gate && { gate: spec.gate }),
         ...(spec.fail && { fail: true }),
         ...(spec.probe && { probe: true }),
+        ...(spec.vanish && { vanish: true }),
       };
       const aliases = spec.aliases?.map((a) => ({
         ...(a.name && { name: a.name }),

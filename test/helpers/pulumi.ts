@@ -198,6 +198,10 @@ export interface OperationOptions {
   refresh?: boolean;
   /** `--target URN` for each: only these resources are updated. */
   target?: string[];
+  /** `up --continue-on-error`. */
+  continueOnError?: boolean;
+  /** `refresh --run-program`. */
+  runProgram?: boolean;
   /** Receives the CLI's output as it prints it. */
   onOutput?: (chunk: string) => void;
 }

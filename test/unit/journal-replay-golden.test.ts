@@ -15,7 +15,7 @@
  * Nothing else is masked — property-dependency keys that list nothing included: the CLI's
  * checkpoint drops them after a plain refresh (06-refresh-outputs) and keeps them for the
  * resources an `up --refresh` touched after its rebuilt base state (08-up-refresh), and so does
- * the replay (src/domain/journal-replay.ts, `rebuildBase`; docs/protocol.md, "Journaling").
+ * the replay (src/domain/journal-deployment.ts, `pruneReferences`; docs/protocol.md, "Journaling").
  * Beyond that: resource ids, inputs, outputs, URNs, order, flags, parents and
  * dependencies come from a provider whose results depend only on its inputs, and both runs
  * execute one step at a time (`--parallel 1`), so the order does not depend on timing.

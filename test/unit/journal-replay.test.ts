@@ -294,16 +294,17 @@ describe('journal replay: outputs, write, secrets manager, snippets, extensions'
     expect((d.deployment.resources as Record<string, unknown>[])[0]).to.deep.equal(res('b', { delete: true }));
   });
 
-  it('after a rebuilt-base-state entry, later states keep their property-dependency keys (as the checkpoint does)', () => {
-    // `up --refresh`: the refresh drops a, the rebuilt base is repaired, then the update's steps
-    // write b and c with keys that list nothing; no refresh follows, so no second repair.
+  it("after a refresh, the states the update's steps wrote keep their property-dependency keys (as the checkpoint does)", () => {
+    // `up --refresh`: the refresh drops a, the base is rebuilt, then the update's steps write b
+    // and c with keys that list nothing.
     const written = { propertyDependencies: { x: [], y: [urn('b')] }, dependencies: [urn('b')] };
     const d = replay(base3(), { kind: 3, operationID: 1, removeOld: 0 }, { kind: 7 }, success(2, { state: res('b'), removeOld: 0 }), success(3, { state: res('c', written), removeOld: 1 }));
     expect(urnsOf(d)).to.deep.equal([urn('b'), urn('c')]);
     expect((d.deployment.resources as Record<string, unknown>[])[1]).to.deep.equal(res('c', written));
-    // A refresh entry after the rebuild asks for the repair again.
-    const again = replay(base3(), { kind: 7 }, success(1, { state: res('c', written), removeOld: 2 }), { kind: 3, operationID: 2, removeOld: 1 });
-    expect((again.deployment.resources as Record<string, unknown>[])[0]).to.deep.equal(res('c'));
+    // `refresh --run-program`: a persisted refresh writes the state anew; a reference to a
+    // resource that is gone still goes, the key that listed it stays.
+    const persisted = replay(base3(), success(1, { state: res('c', written), removeOld: 2, isRefresh: true }), { kind: 3, operationID: 2, removeOld: 1 });
+    expect((persisted.deployment.resources as Record<string, unknown>[])[0]).to.deep.equal(res('c', { propertyDependencies: { x: [], y: [] } }));
   });
 
   it('nothing may follow a rebuilt-base-state entry that came after new resources', () => {
