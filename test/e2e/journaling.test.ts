@@ -505,6 +505,37 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     await expectEachModeUsed(true);
   });
 
+  phase('ignores a change (`ignoreChanges`) beside one it applies', async () => {
+    const outcomes = await upBoth(shapeFor(OPTIONED, RENAMED_GROUPS));
+    expectSameOutcome(outcomes, true);
+    expect(outcomes[0]?.ok && outcomes[0].changes, 'ok2 updated, after2 left alone').to.include({ update: 1 });
+    const state = await expectSameState('ignoreChanges');
+    expect([outputOf(state, 'after2', 'label'), outputOf(state, 'ok2', 'label')]).to.deep.equal(['after2', 'ok2b']);
+    await expectEachModeUsed(true);
+  });
+
+  phase('deletes a resource together with the one it is deleted with (`deletedWith`)', async () => {
+    expectSameOutcome(await upBoth(shapeFor(TIED, RENAMED_GROUPS)), true);
+    expect(resource(await expectSameState('deletedWith set'), 'heir').deletedWith, 'heir deleted with lost').to.match(/::lost$/);
+    await expectEachModeUsed(true);
+    const outcomes = await upBoth(shapeFor(UNTIED, RENAMED_GROUPS));
+    expectSameOutcome(outcomes, true);
+    expect(outcomes[0]?.ok && outcomes[0].changes).to.include({ delete: 2 });
+    expect(names(await expectSameState('deleted together'))).not.to.include.members(['lost', 'heir']);
+    await expectEachModeUsed(true);
+  });
+
+  phase('destroys only the targeted resource (`destroy --target`)', async () => {
+    const outcomes = await both(async (run) =>
+      run.stack.destroy({ parallel: PARALLEL, target: [resource(await exportOf(run), 'after2').urn] }).then((r) => r.summary.resourceChanges),
+    );
+    expect(outcomes[0], 'journaled vs checkpointed destroy changes').to.deep.equal(outcomes[1]);
+    expect(outcomes[0]).to.include({ delete: 1 });
+    const state = await expectSameState('targeted destroy');
+    expect(names(state)).to.include('ok2').and.not.to.include('after2');
+    await expectEachModeUsed(true);
+  });
+
   phase('destroys everything', async () => {
     const outcomes = await both((run) => run.stack.destroy({ parallel: PARALLEL }).then((r) => r.summary.resourceChanges));
     expect(outcomes[0], 'journaled vs checkpointed destroy changes').to.deep.equal(outcomes[1]);
@@ -549,6 +580,13 @@ const UNPROTECTED = edit(RETAINED_GONE, 'kid', { protect: false });
 const CONTINUED: ItemSpec[] = [...PROTECTED_GONE, { name: 'bad2', label: 'bad2', fail: true }, { name: 'after2', label: 'after2' }];
 const RECOVERED = CONTINUED.filter((i) => i.name !== 'bad2');
 const WITH_LOST: ItemSpec[] = [...RECOVERED, { name: 'lost', label: 'lost', vanish: true }, { name: 'heir', label: 'heir', dependsOn: ['lost'] }];
+const OPTIONED = edit(
+  edit(WITH_LOST, 'after2', { label: 'after2b', ignoreChanges: ['label'] }),
+  'ok2',
+  { label: 'ok2b' },
+);
+const TIED = edit(OPTIONED, 'heir', { deletedWith: 'lost' });
+const UNTIED = TIED.filter((i) => i.name !== 'lost' && i.name !== 'heir');
 
 /** The two stacks' states differ after a phase: the message lists where, with both values. */
 class StateMismatch extends Error {

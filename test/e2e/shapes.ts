@@ -2,7 +2,7 @@
  * A deterministic program described by data (a "shape"), so that two stacks can be driven through
  * the same sequence of changes: dynamic-provider custom resources ("items") and components
  * ("groups"), with the options a change needs (aliases, parents, dependsOn, delete-before-replace,
- * protect, retain-on-delete).
+ * protect, retain-on-delete, ignore-changes, deleted-with).
  *
  * The provider is controlled through files in one folder the test owns, which every provider
  * process reads (they run in plugin processes, not in the test):
@@ -40,6 +40,10 @@ export interface ItemSpec {
   retainOnDelete?: boolean;
   /** `read` reports the item gone (a blank id) while the file `gone-<name>` exists. */
   vanish?: boolean;
+  /** The `ignoreChanges` resource option (input names). */
+  ignoreChanges?: string[];
+  /** The `deletedWith` resource option: the name of an item registered earlier. */
+  deletedWith?: string;
 }
 
 export interface GroupSpec {
@@ -132,6 +136,8 @@ export function buildShapeProgram(shape: Shape, dir: string): PulumiFn {
         aliases,
         protect: spec.protect,
         retainOnDelete: spec.retainOnDelete,
+        ignoreChanges: spec.ignoreChanges,
+        deletedWith: spec.deletedWith ? items.get(spec.deletedWith) : undefined,
       });
       items.set(spec.name, item);
     }

@@ -196,7 +196,7 @@ export interface OperationOptions {
   clearPendingCreates?: boolean;
   /** `up --refresh`. */
   refresh?: boolean;
-  /** `--target URN` for each: only these resources are updated. */
+  /** `--target URN` for each: only these resources are updated (or destroyed). */
   target?: string[];
   /** `up --continue-on-error`. */
   continueOnError?: boolean;
