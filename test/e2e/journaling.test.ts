@@ -23,7 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import type { OperationOptions, ProgramStack } from '../helpers/pulumi.js';
-import { shapeProgram, type ItemSpec, type Shape } from './shapes.js';
+import { shapeProgram, type ItemSpec, type Shape, type ThingSpec } from './shapes.js';
+import { installThingPlugin } from './thing-provider.js';
 import { startTopology, stackName, stackPath, type Topology } from './fixture.js';
 
 type Mode = 'journal' | 'checkpoint';
@@ -69,11 +70,15 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     t = await startTopology(this, 'cluster');
     dir = await mkdtemp(join(tmpdir(), 'fulmar-e2e-gates-'));
     await writeFile(join(dir, 'probe'), 'seen-1\n');
+    await installThingPlugin(join(dir, 'bin'), dir);
     const shape = shapeFor(BASE);
     runs = await Promise.all(
       (['journal', 'checkpoint'] as const).map(async (mode) => {
         const full = stackName('twin', mode);
-        const env: Record<string, string> = mode === 'checkpoint' ? { PULUMI_DISABLE_JOURNALING: 'true' } : {};
+        const env: Record<string, string> = {
+          PATH: `${join(dir, 'bin')}:${t.session.env.PATH}`,
+          ...(mode === 'checkpoint' && { PULUMI_DISABLE_JOURNALING: 'true' }),
+        };
         return { mode, full, stack: await t.session.stack(full, 'twin', shapeProgram(shape, dir), { env }) };
       }),
     );
@@ -536,6 +541,16 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     await expectEachModeUsed(true);
   });
 
+  phase('adopts a resource made outside Pulumi (the `import` resource option)', async () => {
+    await writeFile(join(dir, 'thing-outside1.json'), JSON.stringify({ label: 'made by hand' }));
+    const outcomes = await upBoth(shapeFor(UNTIED, RENAMED_GROUPS, ADOPTED));
+    expectSameOutcome(outcomes, true);
+    expect(outcomes[0]?.ok && outcomes[0].changes).to.include({ import: 1 });
+    const state = await expectSameState('import option');
+    expect([resource(state, 'adopted').id, outputOf(state, 'adopted', 'label')]).to.deep.equal(['outside1', 'made by hand']);
+    await expectEachModeUsed(true);
+  });
+
   phase('destroys everything', async () => {
     const outcomes = await both((run) => run.stack.destroy({ parallel: PARALLEL }).then((r) => r.summary.resourceChanges));
     expect(outcomes[0], 'journaled vs checkpointed destroy changes').to.deep.equal(outcomes[1]);
@@ -587,6 +602,7 @@ const OPTIONED = edit(
 );
 const TIED = edit(OPTIONED, 'heir', { deletedWith: 'lost' });
 const UNTIED = TIED.filter((i) => i.name !== 'lost' && i.name !== 'heir');
+const ADOPTED: ThingSpec[] = [{ name: 'adopted', label: 'made by hand', importId: 'outside1' }];
 
 /** The two stacks' states differ after a phase: the message lists where, with both values. */
 class StateMismatch extends Error {
@@ -611,6 +627,6 @@ function differences(a: unknown, b: unknown, path: string, out: string[] = []): 
   return out;
 }
 
-function shapeFor(items: ItemSpec[], groups: Shape['groups'] = [{ name: 'grp' }]): Shape {
-  return { groups, items };
+function shapeFor(items: ItemSpec[], groups: Shape['groups'] = [{ name: 'grp' }], things?: ThingSpec[]): Shape {
+  return { groups, items, ...(things && { things }) };
 }

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import * as pulumi from '@pulumi/pulumi';
 import type { PulumiFn } from '@pulumi/pulumi/automation/index.js';
 import { programRef, type ProgramRef } from '../helpers/program-ref.js';
+import { THING_TYPE } from './thing-provider.js';
 
 export interface ItemSpec {
   name: string;
@@ -51,9 +52,18 @@ export interface GroupSpec {
   aliases?: { name: string }[];
 }
 
+/** A resource of the `fulmarthing` provider plugin (thing-provider.ts), which can be imported. */
+export interface ThingSpec {
+  name: string;
+  label: string;
+  /** The `import` resource option: adopt the existing thing with this id instead of creating one. */
+  importId?: string;
+}
+
 export interface Shape {
   groups?: GroupSpec[];
   items: ItemSpec[];
+  things?: ThingSpec[];
 }
 
 interface ItemInputs {
@@ -69,6 +79,12 @@ interface ItemInputs {
 const GATE_WAIT_MS = 120_000;
 
 class Item extends pulumi.dynamic.Resource {}
+
+class Thing extends pulumi.CustomResource {
+  constructor(name: string, props: { label: string }, opts: pulumi.CustomResourceOptions) {
+    super(THING_TYPE, name, props, opts);
+  }
+}
 
 /** The provider every item uses; `dir` is the folder of gate and probe files. */
 function itemProvider(dir: string): pulumi.dynamic.ResourceProvider {
@@ -140,6 +156,9 @@ export function buildShapeProgram(shape: Shape, dir: string): PulumiFn {
         deletedWith: spec.deletedWith ? items.get(spec.deletedWith) : undefined,
       });
       items.set(spec.name, item);
+    }
+    for (const thing of shape.things ?? []) {
+      new Thing(thing.name, { label: thing.label }, { ...(thing.importId && { import: thing.importId }) });
     }
     return { labels: Object.fromEntries(shape.items.map((s) => [s.name, s.label])), count: items.size };
   };
