@@ -282,6 +282,7 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     expectSameOutcome(await upBoth(shapeFor(BASE)), true);
     const state = await expectSameState('creates');
     expect(names(state)).to.include.members(['grp', 'a', 'b', 'r', 'd', 'gone', 'mover', 'kid', 'probe']);
+    expect(outputOf(state, 'grp', 'members'), "the component's registered outputs").to.deep.equal(['a', 'b']);
     await expectEachModeUsed(true);
   });
 
@@ -320,6 +321,7 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
     expect(outcomes[0]?.ok && outcomes[0].changes, 're-parented, not replaced').not.to.have.any.keys('create', 'delete', 'replace');
     const kid = (await expectSameState('re-parents')).deployment.resources?.find((r) => r.urn.endsWith('::kid'));
     expect(kid?.urn).to.contain('fulmar:test:Group$');
+    expect(outputOf(await exportOf(runs[0]!), 'group', 'members'), "the component's outputs follow its members").to.deep.equal(['a', 'b', 'kid']);
     await expectEachModeUsed(true);
   });
 

@@ -80,6 +80,16 @@ const GATE_WAIT_MS = 120_000;
 
 class Item extends pulumi.dynamic.Resource {}
 
+class Group extends pulumi.ComponentResource {
+  constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+    super('fulmar:test:Group', name, {}, opts);
+  }
+
+  report(outputs: pulumi.Inputs): void {
+    this.registerOutputs(outputs);
+  }
+}
+
 class Thing extends pulumi.CustomResource {
   constructor(name: string, props: { label: string }, opts: pulumi.CustomResourceOptions) {
     super(THING_TYPE, name, props, opts);
@@ -126,9 +136,9 @@ export function shapeProgram(shape: Shape, dir: string): ProgramRef {
 export function buildShapeProgram(shape: Shape, dir: string): PulumiFn {
   return async () => {
     const provider = itemProvider(dir);
-    const groups = new Map<string, pulumi.ComponentResource>();
+    const groups = new Map<string, Group>();
     for (const g of shape.groups ?? []) {
-      groups.set(g.name, new pulumi.ComponentResource('fulmar:test:Group', g.name, {}, { aliases: g.aliases }));
+      groups.set(g.name, new Group(g.name, { aliases: g.aliases }));
     }
     const items = new Map<string, Item>();
     for (const spec of shape.items) {
@@ -156,6 +166,10 @@ export function buildShapeProgram(shape: Shape, dir: string): PulumiFn {
         deletedWith: spec.deletedWith ? items.get(spec.deletedWith) : undefined,
       });
       items.set(spec.name, item);
+    }
+    // Each component reports its members: an outputs entry (journal kind 4) that changes with them.
+    for (const [name, group] of groups) {
+      group.report({ members: shape.items.filter((i) => i.parent === name).map((i) => i.name) });
     }
     for (const thing of shape.things ?? []) {
       new Thing(thing.name, { label: thing.label }, { ...(thing.importId && { import: thing.importId }) });
