@@ -32,7 +32,7 @@ export interface Topology {
   restartPod(i: number): Promise<void>;
   /** The tail of every pod's log, for a failing test's message. */
   logs(): Promise<string>;
-  /** Every line every pod logged so far (its access log: one JSON object a line). */
+  /** Every line every pod logged so far, restarted ones' earlier lives too (its access log: one JSON object a line). */
   logLines(): Promise<string[]>;
   stop(): Promise<void>;
 }
@@ -55,6 +55,8 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
   const logDir = await mkdtemp(join(tmpdir(), `fulmar-e2e-${kind}-`));
   let minio: MinioServer | undefined;
   let pods: Pod[] = [];
+  /** Pods that `restartPod` replaced: their logs still count. */
+  const replaced: Pod[] = [];
   let proxy: Proxy | undefined;
   let url: string;
   let podEnv: Record<string, string> = {};
@@ -98,6 +100,7 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
       const old = pods[i] as Pod;
       await old.stop();
       pods[i] = await startPod(`${old.name}-restarted`, { ...podEnv, PORT: new URL(old.url).port }, logDir, node);
+      replaced.push(old);
     },
     async logs() {
       const tails = await Promise.all(
@@ -106,7 +109,7 @@ export async function startTopology(ctx: Mocha.Context, kind: 'cluster' | 'embed
       return tails.join('\n');
     },
     async logLines() {
-      return (await Promise.all(pods.map((p) => readFile(p.logFile, 'utf8')))).join('\n').split('\n');
+      return (await Promise.all([...replaced, ...pods].map((p) => readFile(p.logFile, 'utf8')))).join('\n').split('\n');
     },
     async stop() {
       await Promise.all(pods.map((p) => p.stop()));

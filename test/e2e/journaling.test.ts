@@ -18,7 +18,7 @@
  * test/helpers/program-runner.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -254,11 +254,7 @@ describe('journaling and checkpoints give the same state (3 pods on one MinIO bu
   };
 
   /** Access-log lines of every pod (killed ones too) that touched `run`'s updates. */
-  const updateRequests = async (run: Run) =>
-    (await Promise.all((await readdir(t.logDir)).filter((f) => f.endsWith('.log')).map((f) => readFile(join(t.logDir, f), 'utf8'))))
-      .join('\n')
-      .split('\n')
-      .filter((l) => l.includes(`/${run.full}/update/`));
+  const updateRequests = async (run: Run) => (await t.logLines()).filter((l) => l.includes(`/${run.full}/update/`));
   const sent = { journal: 0, checkpoint: 0 };
   /**
    * The journaled stack's updates sent journal batches and never a checkpoint; the other one's
